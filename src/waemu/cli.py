@@ -1,0 +1,87 @@
+"""The ``waemu`` command: ``run`` starts everything; the others start one process each,
+as the containers do (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from waemu.settings import ConfigError, Settings
+
+
+def _configure_logging(name: str, level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _apply_flags(args: argparse.Namespace) -> None:
+    """Flags are shorthands for variables, so child processes see them too."""
+    if getattr(args, "http", False):
+        os.environ["WA_WEB_TLS"] = "0"
+    if getattr(args, "port", None):
+        os.environ["WA_WEB_PORT"] = str(args.port)
+    if getattr(args, "data_dir", None):
+        os.environ["WA_DATA_DIR"] = args.data_dir
+
+
+def _migrate(settings: Settings) -> int:
+    from waemu.storage import engine, migrate
+
+    async def run() -> None:
+        await engine.wait_and_create_database(settings.db)
+        db = engine.create_engine(settings.db)
+        try:
+            await migrate.upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    logging.getLogger("waemu").info("database %s is up to date", settings.db.database_name)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``waemu`` command."""
+    parser = argparse.ArgumentParser(prog="waemu", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start coreapp and webapp together (Ctrl-C stops both)")
+    web = sub.add_parser("webapp", help="start the webapp only (the web container)")
+    for p in (run, web):
+        p.add_argument("--http", action="store_true", help="serve plain HTTP (WA_WEB_TLS=0)")
+        p.add_argument("--port", type=int, help="port of the webapp (WA_WEB_PORT)")
+    for p in (
+        run,
+        web,
+        sub.add_parser("coreapp", help="start the coreapp only"),
+        sub.add_parser("migrate", help="apply database migrations and exit"),
+    ):
+        p.add_argument("--data-dir", help="folder for SQLite, certificates, media (WA_DATA_DIR)")
+    args = parser.parse_args(argv)
+    _apply_flags(args)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"waemu: configuration error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(args.command, settings.log_level)
+    if args.command == "run":
+        from waemu.supervisor import supervise
+
+        return supervise(settings)
+    if args.command == "webapp":
+        from waemu.webapp.server import serve as serve_webapp
+
+        return serve_webapp(settings)
+    if args.command == "migrate" or os.environ.get("WA_DB_UPGRADE") == "1":
+        # WA_DB_UPGRADE=1 makes the coreapp image a one-shot schema upgrade (spec §1.5).
+        return _migrate(settings)
+    from waemu.coreapp.main import serve as serve_coreapp
+
+    return serve_coreapp(settings)

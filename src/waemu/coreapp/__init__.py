@@ -1,0 +1,1 @@
+"""The coreapp: owns state, persistence and readiness; serves the internal socket."""

@@ -1,0 +1,85 @@
+"""The operation table: each socket operation, who may call it, and what it needs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from waemu.coreapp.principal import Access, Principal
+from waemu.coreapp.readiness import Readiness
+from waemu.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], Principal | None], Awaitable[Any]]
+Authorizer = Callable[[Principal | None, Access], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation of the internal socket."""
+
+    name: str
+    handler: Handler
+    access: Access
+    needs_database: bool = True
+
+
+class Dispatcher:
+    """Routes a request frame to its operation and turns every failure into an ApiError."""
+
+    def __init__(self, readiness: Readiness) -> None:
+        self.readiness = readiness
+        self._ops: dict[str, Operation] = {}
+        self._authorize: Authorizer | None = None
+
+    def register(self, operations: Iterable[Operation]) -> None:
+        """Add operations; a name may be registered once."""
+        for op in operations:
+            if op.name in self._ops:
+                raise ValueError(f"operation {op.name} registered twice")
+            self._ops[op.name] = op
+
+    def set_authorizer(self, authorize: Authorizer) -> None:
+        """Install the principal check (available once users are loaded)."""
+        self._authorize = authorize
+
+    async def dispatch(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Run one request and build its reply frame."""
+        call_id = message.get("i")
+        try:
+            result = await self._run(message)
+        except ApiError as exc:
+            return {"i": call_id, "e": exc.to_wire()}
+        except Exception:
+            log.exception("operation %s failed", message.get("op"))
+            return {"i": call_id, "e": ApiError(1000, "Internal error in the coreapp").to_wire()}
+        return {"i": call_id, "r": result}
+
+    async def _run(self, message: dict[str, Any]) -> Any:
+        op = self._ops.get(str(message.get("op")))
+        if op is None:
+            raise ApiError(1014, f"Unknown coreapp operation {message.get('op')!r}")
+        if op.needs_database and not self.readiness.database_ready:
+            raise ApiError(1011, "Coreapp is initializing its database")
+        principal = Principal.from_wire(message.get("p"))
+        if op.access is not Access.PUBLIC:
+            if self._authorize is None:
+                raise ApiError(1011, "Coreapp is initializing its database")
+            self._authorize(principal, op.access)
+        args = message.get("a") or {}
+        if not isinstance(args, dict):
+            raise ApiError(1025, "Operation arguments must be an object")
+        return await op.handler(args, principal)
+
+
+def text_arg(args: dict[str, Any], name: str, *, optional: bool = False) -> Any:
+    """A string argument the webapp has already validated."""
+    value = args.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(1009, f"{name} must be a string")
+    return value

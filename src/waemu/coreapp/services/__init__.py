@@ -1,0 +1,1 @@
+"""Domain services of the coreapp, one module per API area."""

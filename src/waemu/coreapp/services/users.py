@@ -1,0 +1,239 @@
+"""Users, login, logout and the login throttle (spec §3).
+
+Users are few and read on every request, so the service keeps them in memory and writes
+through to the database; the coreapp is the only writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from waemu import ids
+from waemu.clock import Clock
+from waemu.coreapp.principal import ROLE_ADMIN, ROLE_USER, Access, Principal
+from waemu.coreapp.services.passwords import Hasher, check_policy
+from waemu.errors import ApiError, forbidden, unauthorized
+from waemu.storage.repos import users as repo
+from waemu.storage.tables import UserRow
+
+ADMIN = "admin"
+DEFAULT_ADMIN_PASSWORD = "secret"  # noqa: S105 - the documented first-login password (§3.1)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user as the service holds it."""
+
+    username: str
+    role: str
+    generation: str
+    password_hash: str
+    must_change_password: bool
+
+
+def _from_row(row: UserRow) -> User:
+    return User(row.username, row.role, row.generation, row.password_hash, row.must_change_password)
+
+
+class LoginThrottle:
+    """Locks a username out after repeated failed logins.
+
+    After ``max_failures`` consecutive failures the name is locked for ``lockout_seconds``;
+    each further failure after a lock doubles the lock, up to 15 minutes. A success clears it.
+    """
+
+    MAX_LOCK_SECONDS = 900.0
+
+    def __init__(self, clock: Clock, max_failures: int, lockout_seconds: float) -> None:
+        self.clock = clock
+        self.max_failures = max_failures
+        self.lockout_seconds = lockout_seconds
+        self._failures: dict[str, int] = {}
+        self._locked_until: dict[str, float] = {}
+
+    def check(self, username: str) -> None:
+        """Raise 1015 (HTTP 429) while ``username`` is locked."""
+        until = self._locked_until.get(username)
+        if until is None:
+            return
+        remaining = until - self.clock.monotonic()
+        if remaining > 0:
+            raise ApiError(
+                1015,
+                f"Too many failed login attempts for this user; retry in {remaining:.0f} seconds",
+            )
+
+    def failed(self, username: str) -> None:
+        """Count a failure, locking the name when the limit is reached."""
+        count = self._failures.get(username, 0) + 1
+        self._failures[username] = count
+        if count >= self.max_failures:
+            doublings = count - self.max_failures
+            seconds = min(self.lockout_seconds * 2**doublings, self.MAX_LOCK_SECONDS)
+            self._locked_until[username] = self.clock.monotonic() + seconds
+
+    def succeeded(self, username: str) -> None:
+        """Forget the failures of ``username``."""
+        self._failures.pop(username, None)
+        self._locked_until.pop(username, None)
+
+
+class UsersService:
+    """Users and tokens: the authority on who may call what."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hasher: Hasher,
+        clock: Clock,
+        throttle: LoginThrottle,
+    ) -> None:
+        self.sessions = sessions
+        self.hasher = hasher
+        self.clock = clock
+        self.throttle = throttle
+        self._users: dict[str, User] = {}
+        self._revoked: set[str] = set()
+
+    async def load(self) -> None:
+        """Read users and live revocations; create the built-in admin on first start."""
+        async with self.sessions.begin() as session:
+            rows = await repo.all_users(session)
+            if not any(row.username == ADMIN for row in rows):
+                row = await self._new_row(ADMIN, DEFAULT_ADMIN_PASSWORD, ROLE_ADMIN)
+                row.must_change_password = True
+                session.add(row)
+                rows.append(row)
+            self._revoked = set(await repo.live_revocations(session, self.clock.now()))
+        self._users = {row.username: _from_row(row) for row in rows}
+
+    async def _new_row(self, username: str, password: str, role: str) -> UserRow:
+        now = self.clock.now()
+        return UserRow(
+            username=username,
+            password_hash=await self.hasher.hash(password),
+            role=role,
+            must_change_password=False,
+            generation=ids.user_generation(),
+            created_at=now,
+            updated_at=now,
+        )
+
+    # -- authorization -------------------------------------------------------------------
+
+    def authorize(self, principal: Principal | None, access: Access) -> None:
+        """Raise 401/403 unless ``principal`` may run an operation needing ``access``."""
+        if access is Access.PUBLIC:
+            return
+        if principal is None:
+            raise unauthorized("Authentication is required")
+        if principal.apikey:
+            if access is Access.USER_OR_APIKEY:
+                return
+            raise unauthorized("Apikey authentication is not accepted on this endpoint")
+        user = self._users.get(principal.user or "")
+        if user is None or user.generation != principal.generation:
+            raise unauthorized("Invalid token: the user no longer exists")
+        if principal.jti in self._revoked:
+            raise unauthorized("Invalid token: the token was revoked by logout")
+        if principal.expires is not None and principal.expires <= self.clock.now().timestamp():
+            raise unauthorized("Invalid token: the token has expired")
+        if access is Access.ADMIN and user.role != ROLE_ADMIN:
+            raise forbidden()
+
+    # -- operations ----------------------------------------------------------------------
+
+    async def login(self, username: str, password: str, new_password: str | None) -> dict[str, Any]:
+        """Check credentials, apply ``new_password``, and say whom to issue a token for."""
+        self.throttle.check(username)
+        user = self._users.get(username)
+        if not await self.hasher.verify(password, user.password_hash if user else None):
+            self.throttle.failed(username)
+            raise unauthorized("Invalid username or password")
+        assert user is not None
+        self.throttle.succeeded(username)
+        if new_password is None and user.must_change_password:
+            # spec §3.3: the first admin login must carry new_password.
+            raise ApiError(1024, "Password must be changed")
+        if new_password is not None:
+            await self._set_password(username, new_password)
+            user = self._users[username]
+        return {"username": user.username, "role": user.role, "generation": user.generation}
+
+    async def logout(self, principal: Principal) -> None:
+        """Revoke the caller's token at once (spec §3.4)."""
+        assert principal.jti is not None and principal.expires is not None
+        expires = datetime.fromtimestamp(principal.expires, UTC)
+        async with self.sessions.begin() as session:
+            await repo.revoke(session, principal.jti, expires)
+        self._revoked.add(principal.jti)
+
+    async def create(self, username: str, password: str) -> dict[str, Any]:
+        """Create a ROLE_USER user (spec §3.5)."""
+        if not 4 <= len(username) <= 32:
+            raise ApiError(1009, "username must be between 4 and 32 characters long")
+        if ":" in username or any(c.isspace() or not c.isprintable() for c in username):
+            raise ApiError(1009, "username may not contain ':', spaces or control characters")
+        check_policy(password)
+        if username in self._users:
+            raise ApiError(1014, "Unable to create user. Already exist?")
+        row = await self._new_row(username, password, ROLE_USER)
+        async with self.sessions.begin() as session:
+            if await repo.by_name(session, username) is not None:
+                raise ApiError(1014, "Unable to create user. Already exist?")
+            session.add(row)
+        self._users[username] = _from_row(row)
+        return {"username": username}
+
+    def get(self, principal: Principal, username: str) -> dict[str, Any]:
+        """Read a user: the admin reads anyone, a user reads itself (spec §3.6)."""
+        self._admin_or_self(principal, username)
+        user = self._existing(username)
+        return {"ROLES": user.role, "username": user.username}
+
+    async def update(self, principal: Principal, username: str, password: str) -> dict[str, Any]:
+        """Change a password; existing tokens stay valid (spec §3.7)."""
+        self._admin_or_self(principal, username)
+        self._existing(username)
+        await self._set_password(username, password)
+        return {"username": username}
+
+    async def delete(self, username: str) -> dict[str, Any]:
+        """Delete a user, which ends all of its tokens (spec §3.8)."""
+        if username == ADMIN:
+            raise forbidden("The admin user cannot be deleted")
+        self._existing(username)
+        async with self.sessions.begin() as session:
+            await repo.delete(session, username)
+        del self._users[username]
+        return {"username": username}
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _existing(self, username: str) -> User:
+        user = self._users.get(username)
+        if user is None:
+            raise ApiError(1006, f"User '{username}' not found")
+        return user
+
+    def _admin_or_self(self, principal: Principal, username: str) -> None:
+        if not principal.is_admin and principal.user != username:
+            raise forbidden("Only the admin user or the user itself may do this")
+
+    async def _set_password(self, username: str, password: str) -> None:
+        check_policy(password)
+        hashed = await self.hasher.hash(password)
+        async with self.sessions.begin() as session:
+            row = await repo.by_name(session, username)
+            if row is None:
+                raise ApiError(1006, f"User '{username}' not found")
+            row.password_hash = hashed
+            row.must_change_password = False
+            row.updated_at = self.clock.now()
+        self._users[username] = replace(
+            self._users[username], password_hash=hashed, must_change_password=False
+        )

@@ -1,0 +1,26 @@
+"""Id factories: one place decides the shape of every generated id."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+
+def token_id() -> str:
+    """A token's unique id (JWT ``jti``)."""
+    return secrets.token_urlsafe(16)
+
+
+def user_generation() -> str:
+    """Marks one incarnation of a user, so a deleted and re-created name gets new tokens."""
+    return secrets.token_hex(8)
+
+
+def request_id() -> str:
+    """The ``X-Request-ID`` of a request that came without one."""
+    return uuid.uuid4().hex
+
+
+def secret_key() -> str:
+    """A fresh signing key for tokens."""
+    return secrets.token_urlsafe(48)

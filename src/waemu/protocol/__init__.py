@@ -1,0 +1,1 @@
+"""The internal-socket contract between webapp and coreapp: framing and the client."""

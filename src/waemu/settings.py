@@ -1,0 +1,153 @@
+"""Configuration from the environment, with the real client's variable names (spec §1.3).
+
+Every variable, its default and its meaning is listed in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENGINES = ("SQLITE", "PGSQL", "MYSQL")
+DEFAULT_DB_PORTS = {"PGSQL": 5432, "MYSQL": 3306}
+DEFAULT_DB_USERS = {"PGSQL": "postgres", "MYSQL": "root"}
+
+
+class ConfigError(ValueError):
+    """A variable has a value the emulator cannot use."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"expected a boolean (1/0/true/false), got {value!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bcrypt_rounds(env: Mapping[str, str]) -> int:
+    rounds = _int(env, "WA_BCRYPT_ROUNDS", 12)
+    if not 4 <= rounds <= 16:
+        raise ConfigError("WA_BCRYPT_ROUNDS must be between 4 and 16")
+    return rounds
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Where the coreapp keeps its state (``WA_DB_*``)."""
+
+    engine: str = "SQLITE"
+    hostname: str = "127.0.0.1"
+    port: int = 0
+    username: str = ""
+    password: str = ""
+    name_prefix: str = ""
+    sqlite_dir: Path = Path("data")
+    wait_seconds: float = 60.0
+
+    @property
+    def database_name(self) -> str:
+        """One database holds every logical store; the prefix lets clients share a server."""
+        return f"{self.name_prefix}waent"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All settings of the emulator's processes."""
+
+    data_dir: Path = Path("data")
+    media_dir: Path = Path("data/media")
+    db: DatabaseSettings = field(default_factory=DatabaseSettings)
+    # The internal socket (spec §1.2: the webapp reaches the coreapp on port 6250).
+    core_host: str = "127.0.0.1"
+    core_port: int = 6250
+    core_listen: str = "127.0.0.1"
+    core_call_timeout: float = 30.0
+    core_connect_timeout: float = 3.0
+    # The webapp.
+    web_host: str = "0.0.0.0"  # noqa: S104 - the webapp is meant to be reachable
+    web_port: int = 9090
+    web_tls: bool = True
+    jwt_key: str | None = None
+    api_key: str | None = None
+    api_version: str = "v2.53.2"
+    max_json_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 64 * 1024 * 1024
+    # Login throttling (docs/security.md).
+    login_max_failures: int = 5
+    login_lockout_seconds: float = 60.0
+    bcrypt_rounds: int = 12
+    log_level: str = "INFO"
+    access_log: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from ``env`` (default: the process environment)."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("WA_DATA_DIR") or "data")
+        engine = (env.get("WA_DB_ENGINE") or "SQLITE").upper()
+        if engine not in ENGINES:
+            raise ConfigError(f"WA_DB_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+        db = DatabaseSettings(
+            engine=engine,
+            hostname=env.get("WA_DB_HOSTNAME") or "127.0.0.1",
+            port=_int(env, "WA_DB_PORT", DEFAULT_DB_PORTS.get(engine, 0)),
+            username=env.get("WA_DB_USERNAME") or DEFAULT_DB_USERS.get(engine, ""),
+            password=env.get("WA_DB_PASSWORD", ""),
+            name_prefix=env.get("WA_DB_NAME_PREFIX", ""),
+            sqlite_dir=data_dir,
+            wait_seconds=_float(env, "WA_DB_WAIT_SECONDS", 60.0),
+        )
+        listen = env.get("WA_TCP_LISTEN_ADDRESS") or "127.0.0.1"
+        version = env.get("WA_API_VERSION") or "2.53.2"
+        api_key = env.get("WA_API_KEY") or None
+        if api_key is not None and not 12 <= len(api_key) <= 128:
+            # spec §1.3: WA_API_KEY is 12-128 characters.
+            raise ConfigError("WA_API_KEY must be 12 to 128 characters long")
+        return cls(
+            data_dir=data_dir,
+            media_dir=Path(env.get("WA_MEDIA_DIR") or data_dir / "media"),
+            db=db,
+            core_host=env.get("WACORE_HOSTNAME") or "127.0.0.1",
+            core_port=_int(env, "WACORE_PORT", 6250),
+            core_listen="0.0.0.0" if listen == "any" else listen,  # noqa: S104
+            core_call_timeout=_float(env, "WA_CORE_CALL_TIMEOUT", 30.0),
+            core_connect_timeout=_float(env, "WA_CORE_CONNECT_TIMEOUT", 3.0),
+            web_host=env.get("WA_WEB_HOST") or "0.0.0.0",  # noqa: S104
+            web_port=_int(env, "WA_WEB_PORT", 9090),
+            web_tls=_flag(env.get("WA_WEB_TLS"), True),
+            jwt_key=env.get("WA_WEB_JWT_CRYPTO_KEY") or None,
+            api_key=api_key,
+            api_version=version if version.startswith("v") else f"v{version}",
+            max_json_bytes=_int(env, "WA_MAX_JSON_BYTES", 1024 * 1024),
+            max_upload_bytes=_int(env, "WA_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+            login_max_failures=_int(env, "WA_LOGIN_MAX_FAILURES", 5),
+            login_lockout_seconds=_float(env, "WA_LOGIN_LOCKOUT_SECONDS", 60.0),
+            bcrypt_rounds=_bcrypt_rounds(env),
+            log_level=(env.get("WA_LOG_LEVEL") or "INFO").upper(),
+            access_log=_flag(env.get("WA_WEB_ACCESS_LOG"), False),
+        )

@@ -1,0 +1,1 @@
+"""Persistence: engines for SQLite, PostgreSQL and MySQL/MariaDB, tables, repositories."""

@@ -1,0 +1,26 @@
+"""The key/value configuration store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from waemu.storage.tables import ConfigRow
+
+
+async def get(session: AsyncSession, key: str) -> Any:
+    """The value stored under ``key``, or None."""
+    row = await session.get(ConfigRow, key)
+    return None if row is None else orjson.loads(row.value)
+
+
+async def put(session: AsyncSession, key: str, value: Any) -> None:
+    """Store ``value`` under ``key``."""
+    encoded = orjson.dumps(value).decode()
+    row = await session.get(ConfigRow, key)
+    if row is None:
+        session.add(ConfigRow(key=key, value=encoded))
+    else:
+        row.value = encoded

@@ -1,0 +1,1 @@
+"""The webapp: HTTP only (auth, validation, routing, the envelope); forwards to the coreapp."""

@@ -1,0 +1,53 @@
+"""The FastAPI application: edge middleware, error handlers, routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from waemu.clock import Clock, SystemClock
+from waemu.protocol.client import CoreClient
+from waemu.settings import Settings
+from waemu.webapp import errors
+from waemu.webapp.deps import Services
+from waemu.webapp.envelope import Envelope
+from waemu.webapp.middleware import EdgeMiddleware
+from waemu.webapp.routes import health, users
+from waemu.webapp.tokens import SigningKeys, Tokens
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """Build the webapp for ``settings``."""
+    core = CoreClient(
+        settings.core_host,
+        settings.core_port,
+        call_timeout=settings.core_call_timeout,
+        connect_timeout=settings.core_connect_timeout,
+    )
+    envelope = Envelope(settings.api_version)
+    tokens = Tokens(SigningKeys(settings.jwt_key, core), clock or SystemClock())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await core.close()
+
+    app = FastAPI(
+        title="WhatsApp Business On-Premises API (emulator)",
+        version=settings.api_version,
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.services = Services(settings, core, tokens, envelope)
+    errors.install(app, envelope)
+    app.add_middleware(
+        EdgeMiddleware,
+        envelope=envelope,
+        max_json_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.include_router(users.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,101 @@
+"""What routes need: the coreapp client and the caller's verified identity (spec §2.2, §4)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from waemu.errors import forbidden, unauthorized
+from waemu.protocol.client import CoreClient
+from waemu.settings import Settings
+from waemu.webapp.envelope import Envelope
+from waemu.webapp.tokens import Tokens
+
+ROLE_ADMIN = "ROLE_ADMIN"
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the routes share, built once per application."""
+
+    settings: Settings
+    core: CoreClient
+    tokens: Tokens
+    envelope: Envelope
+
+
+def services(request: Request) -> Services:
+    """The application's shared services."""
+    found: Services = request.app.state.services
+    return found
+
+
+Deps = Annotated[Services, Depends(services)]
+
+
+def _authorization(request: Request) -> tuple[str, str]:
+    value = request.headers.get("authorization")
+    if not value:
+        raise unauthorized("Authorization header is missing")
+    scheme, _, credentials = value.strip().partition(" ")
+    if not credentials.strip():
+        raise unauthorized("Authorization header is malformed")
+    return scheme.lower(), credentials.strip()
+
+
+def basic_credentials(request: Request) -> tuple[str, str]:
+    """``username`` and ``password`` of a Basic header (login only)."""
+    scheme, credentials = _authorization(request)
+    if scheme != "basic":
+        raise unauthorized("Login requires HTTP Basic authentication")
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise unauthorized("Basic credentials are not valid base64") from None
+    username, sep, password = decoded.partition(":")
+    if not sep:
+        raise unauthorized("Basic credentials must be username:password")
+    return username, password
+
+
+async def _bearer(request: Request, deps: Services) -> dict[str, Any]:
+    scheme, credentials = _authorization(request)
+    if scheme != "bearer":
+        raise unauthorized("Bearer token required")
+    return await deps.tokens.verify(credentials)
+
+
+async def user(request: Request, deps: Deps) -> dict[str, Any]:
+    """Any user with a valid token."""
+    return await _bearer(request, deps)
+
+
+async def admin(request: Request, deps: Deps) -> dict[str, Any]:
+    """The admin user (403 for any other valid token)."""
+    principal = await _bearer(request, deps)
+    if principal["role"] != ROLE_ADMIN:
+        raise forbidden()
+    return principal
+
+
+async def user_or_apikey(request: Request, deps: Deps) -> dict[str, Any]:
+    """A user token, or ``Authorization: Apikey <WA_API_KEY>`` (health, stats, metrics)."""
+    scheme, credentials = _authorization(request)
+    if scheme != "apikey":
+        return await _bearer(request, deps)
+    expected = deps.settings.api_key
+    if expected is None:
+        raise unauthorized("Apikey authentication is not enabled; set WA_API_KEY")
+    if not hmac.compare_digest(credentials.encode(), expected.encode()):
+        raise unauthorized("Invalid API key")
+    return {"apikey": True}
+
+
+User = Annotated[dict[str, Any], Depends(user)]
+Admin = Annotated[dict[str, Any], Depends(admin)]
+UserOrApikey = Annotated[dict[str, Any], Depends(user_or_apikey)]

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per API area; each validates, calls the coreapp, returns."""

@@ -1,0 +1,145 @@
+"""Running the emulator for tests: in-process (injected clock) or as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from waemu.clock import ManualClock
+from waemu.coreapp.app import CoreApp
+from waemu.settings import Settings
+from waemu.storage.engine import drop_database
+from waemu.webapp.app import create_app
+
+ADMIN_PASSWORD = "Adm1n-Passw0rd!"
+USER_PASSWORD = "Us3r-Passw0rd!"
+FAST_ENV = {"WA_BCRYPT_ROUNDS": "4", "WA_LOG_LEVEL": "WARNING"}
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    """A Basic Authorization header."""
+    raw = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    """A Bearer Authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Api:
+    """Conveniences over an httpx client pointed at the webapp."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def login(self, username: str, password: str, new_password: str | None = None) -> str:
+        """Log in and return the token (fails the test on an error answer)."""
+        body = {"new_password": new_password} if new_password else None
+        response = await self.http.post(
+            "/v1/users/login", json=body, headers=basic(username, password)
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["users"][0]["token"]
+        return token
+
+    async def admin_token(self) -> str:
+        """Log in as admin, changing the default password the first time."""
+        response = await self.http.post("/v1/users/login", headers=basic("admin", ADMIN_PASSWORD))
+        if response.status_code == 200:
+            token: str = response.json()["users"][0]["token"]
+            return token
+        return await self.login("admin", "secret", ADMIN_PASSWORD)
+
+
+class InProcessStack:
+    """Coreapp on a real socket and database, webapp called through ASGI, one clock."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.settings = Settings.from_env({**FAST_ENV, **env, "WACORE_PORT": "0"})
+        self.clock = ManualClock()
+        self.core = CoreApp(self.settings, clock=self.clock)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[int] | None = None
+
+    async def __aenter__(self) -> InProcessStack:
+        self._task = asyncio.create_task(self.core.run(self._stop))
+        for _ in range(600):
+            if self.core.readiness.database_ready:
+                break
+            if self._task.done():
+                raise RuntimeError(f"coreapp exited with {self._task.result()}")
+            await asyncio.sleep(0.05)
+        settings = _with_core_port(self.settings, self.core.server.port)
+        self.app = create_app(settings, clock=self.clock)
+        transport = httpx.ASGITransport(app=self.app)
+        self.http = httpx.AsyncClient(transport=transport, base_url="http://webapp")
+        self.api = Api(self.http)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+        await self.app.state.services.core.close()
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await drop_database(self.settings.db)
+
+
+def _with_core_port(settings: Settings, port: int) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, core_port=port)
+
+
+class Process:
+    """One emulator process started with the containers' command (``waemu <role>``)."""
+
+    def __init__(self, role: str, env: Mapping[str, str], log_dir: Path) -> None:
+        self.role = role
+        self.env = {**os.environ, **FAST_ENV, **env}
+        self.log_path = log_dir / f"{role}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start (or start again)."""
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "waemu", self.role], env=self.env, stdout=log, stderr=log
+        )
+        log.close()
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        """Signal the process and wait for it; returns its exit code."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def log(self) -> str:
+        """What the process printed."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def wait_until(predicate: Any, timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll ``predicate`` until true, failing after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
