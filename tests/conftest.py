@@ -107,4 +107,9 @@ def processes(db_env: dict[str, str], tmp_path: Path) -> Iterator[Processes]:
         for process in (running.webapp, running.coreapp):
             if process.proc is not None:
                 process.stop()
-        asyncio.run(drop_database(Settings.from_env(running.env).db))
+        drop_env_database(running.env)
+
+
+def drop_env_database(env: dict[str, str]) -> None:
+    """Drop the database that ``env`` selects."""
+    asyncio.run(drop_database(Settings.from_env(env).db))

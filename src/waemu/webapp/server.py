@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -11,6 +14,22 @@ from waemu.tls import ensure_self_signed
 from waemu.webapp.app import create_app
 
 log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, but a SIGTERM/SIGINT ends with exit code 0 after the graceful shutdown
+    (uvicorn re-raises the signal, which a container runtime would report as a failure)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def serve(settings: Settings) -> int:
@@ -32,6 +51,6 @@ def serve(settings: Settings) -> int:
     )
     scheme = "https" if settings.web_tls else "http"
     log.info("webapp serving %s on %s:%s", scheme, settings.web_host, settings.web_port)
-    server = uvicorn.Server(config)
+    server = _Server(config)
     server.run()
     return 0 if server.started else 1

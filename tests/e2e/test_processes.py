@@ -1,0 +1,92 @@
+"""The real processes: coreapp crashes and restarts under a running webapp (all engines)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Processes, drop_env_database, start_processes
+from tests.databases import database_env
+from tests.stacks import ADMIN_PASSWORD, bearer, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def _login(http: httpx.Client) -> str:
+    response = http.post(
+        "/v1/users/login", auth=("admin", "secret"), json={"new_password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["users"][0]["token"]
+    return token
+
+
+def _assert_unreachable(response: httpx.Response, port: str) -> None:
+    assert response.status_code == 500
+    body = response.json()
+    assert body["meta"]["api_status"] == "stable"
+    (error,) = body["errors"]
+    assert error["code"] == 1014
+    assert error["title"] == "Internal error"
+    assert error["details"] == (
+        f"Connection timed out. Please check if wacore is running: 127.0.0.1:{port}"
+    )
+    assert response.headers["x-request-id"]
+
+
+def test_killed_coreapp_gives_enveloped_errors_then_recovers(processes: Processes) -> None:
+    with processes.client() as http:
+        token = _login(http)
+        assert http.get("/v1/health", headers=bearer(token)).json()["health"] == {
+            "gateway_status": "unregistered"
+        }
+        processes.coreapp.stop(signal.SIGKILL)
+        for _ in range(3):  # the broken connection and every later attempt: same answer
+            down = http.get("/v1/health", headers=bearer(token))
+            _assert_unreachable(down, processes.env["WACORE_PORT"])
+        login_down = http.post("/v1/users/login", auth=("admin", ADMIN_PASSWORD))
+        _assert_unreachable(login_down, processes.env["WACORE_PORT"])
+
+        processes.coreapp.start()
+
+        def healthy() -> bool:
+            return http.get("/v1/health", headers=bearer(token)).status_code == 200
+
+        wait_until(healthy, 60, "the restarted coreapp to answer")
+        # The token from before the crash is still valid: the key and the user persisted.
+        assert http.post("/v1/users/logout", headers=bearer(token)).status_code == 200
+        assert http.get("/v1/health", headers=bearer(token)).status_code == 401
+
+
+def test_webapp_started_before_coreapp_answers_once_coreapp_is_up(
+    db_env: dict[str, str], tmp_path: Path
+) -> None:
+    running: Processes = start_processes(db_env, tmp_path)
+    try:
+        running.coreapp.stop()
+        with running.client() as http:
+            _assert_unreachable(
+                http.post("/v1/users/login", auth=("admin", "secret")),
+                running.env["WACORE_PORT"],
+            )
+            running.coreapp.start()
+            wait_until(
+                lambda: http.post("/v1/users/login", auth=("admin", "secret")).status_code == 401,
+                60,
+                "the coreapp to come up",
+            )
+    finally:
+        assert running.webapp.stop() == 0, running.webapp.log()
+        assert running.coreapp.stop() == 0, running.coreapp.log()
+        drop_env_database(running.env)
+
+
+def test_sigterm_stops_both_processes_cleanly(tmp_path: Path) -> None:
+    env = {**database_env("sqlite", tmp_path), "WA_LOG_LEVEL": "INFO"}
+    running = start_processes(env, tmp_path)
+    assert running.webapp.stop(signal.SIGTERM) == 0, running.webapp.log()
+    assert running.coreapp.stop(signal.SIGTERM) == 0, running.coreapp.log()
+    assert "coreapp stopped" in running.coreapp.log()
