@@ -14,7 +14,7 @@ from waemu.webapp import errors
 from waemu.webapp.deps import Services
 from waemu.webapp.envelope import Envelope
 from waemu.webapp.middleware import EdgeMiddleware
-from waemu.webapp.routes import health, users
+from waemu.webapp.routes import health, unbuilt, users
 from waemu.webapp.tokens import SigningKeys, Tokens
 
 
@@ -50,4 +50,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     )
     app.include_router(users.router)
     app.include_router(health.router)
+    app.include_router(unbuilt.router)
     return app
