@@ -25,7 +25,7 @@ def _apply_flags(args: argparse.Namespace) -> None:
     """Flags are shorthands for variables, so child processes see them too."""
     if getattr(args, "http", False):
         os.environ["WA_WEB_TLS"] = "0"
-    if getattr(args, "port", None):
+    if getattr(args, "port", None) is not None:
         os.environ["WA_WEB_PORT"] = str(args.port)
     if getattr(args, "data_dir", None):
         os.environ["WA_DATA_DIR"] = args.data_dir
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         from waemu.webapp.server import serve as serve_webapp
 
         return serve_webapp(settings)
-    if args.command == "migrate" or os.environ.get("WA_DB_UPGRADE") == "1":
+    if args.command == "migrate" or settings.db_upgrade:
         # WA_DB_UPGRADE=1 makes the coreapp image a one-shot schema upgrade (spec §1.5).
         return _migrate(settings)
     from waemu.coreapp.main import serve as serve_coreapp

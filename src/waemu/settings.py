@@ -56,6 +56,13 @@ def _bcrypt_rounds(env: Mapping[str, str]) -> int:
     return rounds
 
 
+def _log_level(env: Mapping[str, str]) -> str:
+    level = (env.get("WA_LOG_LEVEL") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError("WA_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return level
+
+
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
     """Where the coreapp keeps its state (``WA_DB_*``)."""
@@ -103,6 +110,7 @@ class Settings:
     bcrypt_rounds: int = 12
     log_level: str = "INFO"
     access_log: bool = False
+    db_upgrade: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -148,6 +156,7 @@ class Settings:
             login_max_failures=_int(env, "WA_LOGIN_MAX_FAILURES", 5),
             login_lockout_seconds=_float(env, "WA_LOGIN_LOCKOUT_SECONDS", 60.0),
             bcrypt_rounds=_bcrypt_rounds(env),
-            log_level=(env.get("WA_LOG_LEVEL") or "INFO").upper(),
+            log_level=_log_level(env),
             access_log=_flag(env.get("WA_WEB_ACCESS_LOG"), False),
+            db_upgrade=_flag(env.get("WA_DB_UPGRADE"), False),
         )

@@ -103,7 +103,7 @@ async def wait_and_create_database(db: DatabaseSettings, *, clock: Any = time) -
 
 
 async def drop_database(db: DatabaseSettings) -> None:
-    """Remove the emulator's database (tests and ``waemu db drop``)."""
+    """Remove the emulator's database (used by the tests)."""
     if db.engine == "SQLITE":
         for suffix in ("", "-wal", "-shm"):
             (db.sqlite_dir / f"{db.database_name}.db{suffix}").unlink(missing_ok=True)

@@ -19,10 +19,20 @@ def migrations_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "migrations"
 
 
+class MigrationsNotFound(RuntimeError):
+    """The migrations folder is not where the emulator looks for it."""
+
+
 def alembic_config() -> Config:
     """An Alembic configuration that needs no ini file."""
+    location = migrations_dir()
+    if not (location / "env.py").is_file():
+        raise MigrationsNotFound(
+            f"no migrations at {location}: set WA_MIGRATIONS_DIR to the source tree's "
+            "migrations/ folder"
+        )
     config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("script_location", str(location))
     return config
 
 
