@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from waemu.clock import Clock, SystemClock
 from waemu.coreapp.dispatch import Dispatcher
-from waemu.coreapp.operations import auth_operations, health_operations, users_operations
+from waemu.coreapp.handlers import auth as auth_handlers
+from waemu.coreapp.handlers import health as health_handlers
+from waemu.coreapp.handlers import users as users_handlers
 from waemu.coreapp.readiness import Phase, Readiness
 from waemu.coreapp.server import CoreServer
 from waemu.coreapp.services.auth import SigningKeyService
@@ -32,7 +34,7 @@ class CoreApp:
         self.dispatcher = Dispatcher(self.readiness)
         self.server = CoreServer(self.dispatcher, settings.core_listen, settings.core_port)
         self.engine: AsyncEngine | None = None
-        self.dispatcher.register(health_operations(self.readiness))
+        self.dispatcher.register(health_handlers.operations(self.readiness))
 
     async def _initialize(self) -> None:
         """Wait for the database, apply migrations, load state, register operations."""
@@ -45,8 +47,8 @@ class CoreApp:
         )
         users = UsersService(sessions, Hasher(self.settings.bcrypt_rounds), self.clock, throttle)
         await users.load()
-        self.dispatcher.register(users_operations(users))
-        self.dispatcher.register(auth_operations(SigningKeyService(sessions)))
+        self.dispatcher.register(users_handlers.operations(users))
+        self.dispatcher.register(auth_handlers.operations(SigningKeyService(sessions)))
         self.dispatcher.set_authorizer(users.authorize)
         self.readiness.move(Phase.UNREGISTERED)
 

@@ -83,6 +83,18 @@ async def admin(request: Request, deps: Deps) -> dict[str, Any]:
     return principal
 
 
+async def admin_or_self(username: str, request: Request, deps: Deps) -> dict[str, Any]:
+    """The admin, or the user named by the ``{username}`` path parameter (§3.6, §3.7).
+
+    Checked here, not only in the coreapp, so another user's request is refused with 403
+    before its body is read, as on admin-only nodes.
+    """
+    principal = await _bearer(request, deps)
+    if principal["role"] != ROLE_ADMIN and principal["user"] != username:
+        raise forbidden("Only the admin user or the user itself may do this")
+    return principal
+
+
 async def user_or_apikey(request: Request, deps: Deps) -> dict[str, Any]:
     """A user token, or ``Authorization: Apikey <WA_API_KEY>`` (health, stats, metrics)."""
     scheme, credentials = _authorization(request)
@@ -98,4 +110,5 @@ async def user_or_apikey(request: Request, deps: Deps) -> dict[str, Any]:
 
 User = Annotated[dict[str, Any], Depends(user)]
 Admin = Annotated[dict[str, Any], Depends(admin)]
+AdminOrSelf = Annotated[dict[str, Any], Depends(admin_or_self)]
 UserOrApikey = Annotated[dict[str, Any], Depends(user_or_apikey)]

@@ -6,9 +6,29 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from waemu.errors import ApiError
 from waemu.webapp.envelope import Envelope
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path accepts.
+
+    Starlette's 405 names only the first route whose path matched, but ``/v1/users/login``
+    and ``/v1/users/{username}`` share a path, and the Allow header must list all methods
+    (RFC 9110 §15.5.6). Probing with ``matches`` works however routers are nested.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def install(app: FastAPI, envelope: Envelope) -> None:
@@ -23,7 +43,7 @@ def install(app: FastAPI, envelope: Envelope) -> None:
         if exc.status_code == 404:
             return envelope.error(ApiError(1006, f"Unknown path: {request.url.path}"))
         if exc.status_code == 405:
-            allowed = (exc.headers or {}).get("Allow", "")
+            allowed = ", ".join(_allowed_methods(request)) or (exc.headers or {}).get("Allow", "")
             error = ApiError(
                 1025,
                 f"Method {request.method} is not allowed on {request.url.path}"

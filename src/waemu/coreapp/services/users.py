@@ -6,10 +6,12 @@ through to the database; the coreapp is the only writer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu import ids
@@ -64,7 +66,9 @@ class LoginThrottle:
         if remaining > 0:
             raise ApiError(
                 1015,
-                f"Too many failed login attempts for this user; retry in {remaining:.0f} seconds",
+                # Rounded up: "retry in 0 seconds" while still locked would invite a retry.
+                "Too many failed login attempts for this user; "
+                f"retry in {math.ceil(remaining)} seconds",
             )
 
     def failed(self, username: str) -> None:
@@ -176,16 +180,21 @@ class UsersService:
         """Create a ROLE_USER user (spec §3.5)."""
         if not 4 <= len(username) <= 32:
             raise ApiError(1009, "username must be between 4 and 32 characters long")
-        if ":" in username or any(c.isspace() or not c.isprintable() for c in username):
-            raise ApiError(1009, "username may not contain ':', spaces or control characters")
+        # ':' would break Basic credentials; '/' a name /v1/users/{username} cannot address.
+        if any(c in ":/" or c.isspace() or not c.isprintable() for c in username):
+            raise ApiError(1009, "username may not contain ':', '/', spaces or control characters")
         check_policy(password)
         if username in self._users:
             raise ApiError(1014, "Unable to create user. Already exist?")
         row = await self._new_row(username, password, ROLE_USER)
-        async with self.sessions.begin() as session:
-            if await repo.by_name(session, username) is not None:
-                raise ApiError(1014, "Unable to create user. Already exist?")
-            session.add(row)
+        try:
+            async with self.sessions.begin() as session:
+                if await repo.by_name(session, username) is not None:
+                    raise ApiError(1014, "Unable to create user. Already exist?")
+                session.add(row)
+        except IntegrityError:
+            # Concurrent creates of one name both passed the checks; the unique key decided.
+            raise ApiError(1014, "Unable to create user. Already exist?") from None
         self._users[username] = _from_row(row)
         return {"username": username}
 
@@ -209,7 +218,9 @@ class UsersService:
         self._existing(username)
         async with self.sessions.begin() as session:
             await repo.delete(session, username)
-        del self._users[username]
+        if self._users.pop(username, None) is None:
+            # A concurrent delete of the same user finished first.
+            raise ApiError(1006, f"User '{username}' not found")
         return {"username": username}
 
     # -- helpers -------------------------------------------------------------------------

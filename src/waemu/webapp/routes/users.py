@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from waemu.protocol import ops
 from waemu.webapp import body
-from waemu.webapp.deps import Admin, Deps, User, basic_credentials
+from waemu.webapp.deps import Admin, AdminOrSelf, Deps, User, basic_credentials
 from waemu.webapp.schemas.users import CreateUserBody, LoginBody, UpdateUserBody
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
@@ -47,14 +47,16 @@ async def create_user(request: Request, deps: Deps, principal: Admin) -> Respons
 
 
 @router.get("/{username}")
-async def get_user(username: str, deps: Deps, principal: User) -> Response:
+async def get_user(username: str, deps: Deps, principal: AdminOrSelf) -> Response:
     """Read a user: the admin any, a user itself (§3.6)."""
     found = await deps.core.call(ops.USERS_GET, {"username": username}, principal)
     return deps.envelope.ok({"users": [found]})
 
 
 @router.put("/{username}")
-async def update_user(username: str, request: Request, deps: Deps, principal: User) -> Response:
+async def update_user(
+    username: str, request: Request, deps: Deps, principal: AdminOrSelf
+) -> Response:
     """Change a password: the admin any, a user itself (§3.7)."""
     data = await body.required_body(request, UpdateUserBody)
     updated = await deps.core.call(

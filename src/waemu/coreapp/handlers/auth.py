@@ -1,0 +1,19 @@
+"""The token signing key operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from waemu.coreapp.dispatch import Operation
+from waemu.coreapp.principal import Access, Principal
+from waemu.coreapp.services.auth import SigningKeyService
+from waemu.protocol import ops
+
+
+def operations(keys: SigningKeyService) -> list[Operation]:
+    """The token signing key for webapps without ``WA_WEB_JWT_CRYPTO_KEY``."""
+
+    async def signing_key(_args: dict[str, Any], _p: Principal | None) -> str:
+        return await keys.key()
+
+    return [Operation(ops.SIGNING_KEY, signing_key, Access.PUBLIC)]
