@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
 from types import FrameType
 
+from waemu.protocol import framing, ops
 from waemu.settings import Settings
 
 STOP_GRACE_SECONDS = 10.0
@@ -29,6 +32,20 @@ def _listening(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def _coreapp_initialized(port: int) -> bool:
+    """Whether the coreapp answers health with a state past ``uninitialized``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.settimeout(2)
+            conn.sendall(framing.encode({"i": 1, "op": ops.HEALTH, "p": {"apikey": True}}))
+            header = conn.recv(framing.HEADER.size, socket.MSG_WAITALL)
+            (length,) = framing.HEADER.unpack(header)
+            reply = json.loads(conn.recv(length, socket.MSG_WAITALL))
+    except (OSError, ValueError, struct.error):
+        return False
+    return bool(reply.get("r", {}).get("gateway_status", "uninitialized") != "uninitialized")
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
@@ -83,7 +100,11 @@ def supervise(settings: Settings) -> int:
                     file=sys.stderr,
                 )
                 break
-            if not announced and _listening(settings.web_port):
+            if (
+                not announced
+                and _listening(settings.web_port)
+                and _coreapp_initialized(settings.core_port)
+            ):
                 print(_banner(settings), flush=True)
                 announced = True
             time.sleep(0.2)

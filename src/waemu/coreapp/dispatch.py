@@ -60,10 +60,11 @@ class Dispatcher:
 
     async def _run(self, message: dict[str, Any]) -> Any:
         op = self._ops.get(str(message.get("op")))
+        if (op is None or op.needs_database) and not self.readiness.database_ready:
+            # Operations that need the database are registered once it is ready.
+            raise ApiError(1011, "Coreapp is initializing its database")
         if op is None:
             raise ApiError(1014, f"Unknown coreapp operation {message.get('op')!r}")
-        if op.needs_database and not self.readiness.database_ready:
-            raise ApiError(1011, "Coreapp is initializing its database")
         principal = Principal.from_wire(message.get("p"))
         if op.access is not Access.PUBLIC:
             if self._authorize is None:
