@@ -19,14 +19,15 @@ class ConfigError(ValueError):
     """A variable has a value the emulator cannot use."""
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "")
+    if value == "":
         return default
     if value.lower() in ("1", "true", "yes", "on"):
         return True
     if value.lower() in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"expected a boolean (1/0/true/false), got {value!r}")
+    raise ConfigError(f"{name} must be a boolean (1/0/true/false), got {value!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -147,7 +148,7 @@ class Settings:
             core_connect_timeout=_float(env, "WA_CORE_CONNECT_TIMEOUT", 3.0),
             web_host=env.get("WA_WEB_HOST") or "0.0.0.0",  # noqa: S104
             web_port=_int(env, "WA_WEB_PORT", 9090),
-            web_tls=_flag(env.get("WA_WEB_TLS"), True),
+            web_tls=_flag(env, "WA_WEB_TLS", True),
             jwt_key=env.get("WA_WEB_JWT_CRYPTO_KEY") or None,
             api_key=api_key,
             api_version=version if version.startswith("v") else f"v{version}",
@@ -157,6 +158,6 @@ class Settings:
             login_lockout_seconds=_float(env, "WA_LOGIN_LOCKOUT_SECONDS", 60.0),
             bcrypt_rounds=_bcrypt_rounds(env),
             log_level=_log_level(env),
-            access_log=_flag(env.get("WA_WEB_ACCESS_LOG"), False),
-            db_upgrade=_flag(env.get("WA_DB_UPGRADE"), False),
+            access_log=_flag(env, "WA_WEB_ACCESS_LOG", False),
+            db_upgrade=_flag(env, "WA_DB_UPGRADE", False),
         )

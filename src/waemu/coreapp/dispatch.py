@@ -66,7 +66,10 @@ class Dispatcher:
         if op is None:
             raise ApiError(1014, f"Unknown coreapp operation {message.get('op')!r}")
         principal = Principal.from_wire(message.get("p"))
-        if op.access is not Access.PUBLIC:
+        if op.access is not Access.PUBLIC and not (
+            principal and principal.apikey_allowed(op.access)
+        ):
+            # A user token can only be checked once the users are loaded.
             if self._authorize is None:
                 raise ApiError(1011, "Coreapp is initializing its database")
             self._authorize(principal, op.access)

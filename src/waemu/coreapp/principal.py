@@ -45,6 +45,10 @@ class Principal:
             expires=int(data["exp"]),
         )
 
+    def apikey_allowed(self, access: Access) -> bool:
+        """Whether this is the API key on an operation that accepts it (spec §2.2)."""
+        return self.apikey and access is Access.USER_OR_APIKEY
+
     @property
     def is_admin(self) -> bool:
         """Whether this is the admin user."""

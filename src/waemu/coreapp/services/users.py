@@ -135,9 +135,9 @@ class UsersService:
             return
         if principal is None:
             raise unauthorized("Authentication is required")
+        if principal.apikey_allowed(access):
+            return
         if principal.apikey:
-            if access is Access.USER_OR_APIKEY:
-                return
             raise unauthorized("Apikey authentication is not accepted on this endpoint")
         user = self._users.get(principal.user or "")
         if user is None or user.generation != principal.generation:

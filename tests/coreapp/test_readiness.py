@@ -1,0 +1,93 @@
+"""The coreapp's phases as a transition table (spec §12)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from waemu.coreapp.readiness import TRANSITIONS, IllegalTransition, Phase, Readiness
+
+LEGAL = {
+    (Phase.UNINITIALIZED, Phase.UNREGISTERED),
+    (Phase.UNINITIALIZED, Phase.STOPPING),
+    (Phase.UNREGISTERED, Phase.STOPPING),
+}
+ILLEGAL = sorted(set(itertools.product(Phase, Phase)) - LEGAL)
+
+
+def readiness_in(phase: Phase) -> Readiness:
+    """A Readiness brought to ``phase`` through legal moves only."""
+    readiness = Readiness()
+    path = {
+        Phase.UNINITIALIZED: [],
+        Phase.UNREGISTERED: [Phase.UNREGISTERED],
+        Phase.STOPPING: [Phase.STOPPING],
+    }[phase]
+    for step in path:
+        readiness.move(step)
+    assert readiness.phase is phase
+    return readiness
+
+
+def test_new_readiness_starts_uninitialized() -> None:
+    readiness = Readiness()
+    assert readiness.phase is Phase.UNINITIALIZED
+    assert readiness.gateway_status == "uninitialized"
+    assert not readiness.database_ready
+
+
+def test_transition_table_holds_exactly_the_documented_moves() -> None:
+    assert set(TRANSITIONS) == LEGAL
+
+
+@pytest.mark.parametrize(("before", "after"), sorted(LEGAL), ids=lambda p: str(p))
+def test_move_changes_phase_when_transition_is_legal(before: Phase, after: Phase) -> None:
+    readiness = readiness_in(before)
+    readiness.move(after)
+    assert readiness.phase is after
+
+
+@pytest.mark.parametrize(("before", "after"), ILLEGAL, ids=lambda p: str(p))
+def test_move_raises_illegal_transition_when_not_in_table(before: Phase, after: Phase) -> None:
+    readiness = readiness_in(before)
+    with pytest.raises(IllegalTransition, match=f"{before} -> {after}"):
+        readiness.move(after)
+    assert readiness.phase is before
+
+
+def test_illegal_transition_is_a_named_runtime_error() -> None:
+    assert issubclass(IllegalTransition, RuntimeError)
+
+
+def test_gateway_status_follows_each_move_when_walking_full_life() -> None:
+    readiness = Readiness()
+    seen = [readiness.gateway_status]
+    for phase in (Phase.UNREGISTERED, Phase.STOPPING):
+        readiness.move(phase)
+        seen.append(readiness.gateway_status)
+    assert seen == ["uninitialized", "unregistered", "disconnected"]
+    with pytest.raises(IllegalTransition):
+        readiness.move(Phase.UNREGISTERED)
+
+
+@pytest.mark.parametrize(
+    ("phase", "status", "database_ready"),
+    [
+        (Phase.UNINITIALIZED, "uninitialized", False),
+        (Phase.UNREGISTERED, "unregistered", True),
+        (Phase.STOPPING, "disconnected", False),
+    ],
+)
+def test_gateway_status_and_database_ready_follow_phase(
+    phase: Phase, status: str, database_ready: bool
+) -> None:
+    readiness = readiness_in(phase)
+    assert readiness.gateway_status == status
+    assert readiness.database_ready is database_ready
+
+
+def test_every_phase_has_a_gateway_status_when_table_is_complete() -> None:
+    valid = {"connected", "connecting", "disconnected", "uninitialized", "unregistered"}
+    for phase in Phase:
+        assert readiness_in(phase).gateway_status in valid
