@@ -5,24 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tests.stacks import ADMIN_PASSWORD, InProcessStack, basic, bearer
-
-META_KEYS = {"api_status", "version"}
-
-
-def assert_error(response: object, status: int, code: int, details_part: str) -> None:
-    """The response is the On-Premises error envelope with this status, code and details."""
-    import httpx
-
-    assert isinstance(response, httpx.Response)
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"errors", "meta"}
-    assert set(body["meta"]) == META_KEYS
-    (error,) = body["errors"]
-    assert error["code"] == code
-    assert error["title"]
-    assert details_part in error["details"]
-    assert response.headers["x-request-id"]
+from tests.webapp.assertions import assert_error
 
 
 async def test_first_admin_login_without_new_password_is_refused(stack: InProcessStack) -> None:

@@ -1,0 +1,40 @@
+"""Steps the webapp tests share: creating users and forging tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+
+from tests.stacks import USER_PASSWORD, InProcessStack, bearer
+
+StackFactory = Callable[..., InProcessStack]
+"""Starts an in-process stack with extra environment variables (the ``make_stack`` fixture)."""
+
+
+async def create_user(stack: InProcessStack, username: str, password: str = USER_PASSWORD) -> str:
+    """Create ``username`` as admin and return a token of the new user."""
+    admin = await stack.api.admin_token()
+    response = await stack.http.post(
+        "/v1/users", json={"username": username, "password": password}, headers=bearer(admin)
+    )
+    assert response.status_code == 201, response.text
+    return await stack.api.login(username, password)
+
+
+async def signing_key(stack: InProcessStack) -> str:
+    """The key the webapp signs tokens with (generated and kept by the coreapp)."""
+    key: str = await stack.app.state.services.tokens.keys.get()
+    return key
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """The claims of ``token``, unverified (to build forged variants of a real token)."""
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+def sign(claims: dict[str, Any], key: str, algorithm: str = "HS256") -> str:
+    """A token with ``claims`` signed with ``key``."""
+    return jwt.encode(claims, key, algorithm)
