@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.databases import database_env, free_port  # noqa: E402
+
 from waemu.settings import Settings  # noqa: E402
 from waemu.storage.engine import drop_database  # noqa: E402
 
@@ -52,8 +53,9 @@ def wait_token(base: str) -> str:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            r = httpx.post(f"{base}/v1/users/login", auth=("admin", "secret"),
-                           json={"new_password": PASSWORD})
+            r = httpx.post(
+                f"{base}/v1/users/login", auth=("admin", "secret"), json={"new_password": PASSWORD}
+            )
             if r.status_code == 200:
                 return str(r.json()["users"][0]["token"])
         except httpx.TransportError:
@@ -72,9 +74,19 @@ def run_wrk(base: str, token: str, endpoint: str, seconds: int, connections: int
         + (f"wrk.body = {json.dumps(json.dumps(body))}\n" if body else "")
     )
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-         f"{base}{path}"],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"{base}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     script.unlink()
     return out
@@ -107,9 +119,11 @@ def main() -> None:
         rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         lat = dict(re.findall(r"\s+(50|75|90|99)%\s+([\d.]+\w+)", out))
-        print(f"engine={args.engine} endpoint={args.endpoint} connections={args.connections} "
-              f"req/s={rps.group(1) if rps else '?'} p50={lat.get('50')} p99={lat.get('99')} "
-              f"errors={non2xx.group(1) if non2xx else 0}")
+        print(
+            f"engine={args.engine} endpoint={args.endpoint} connections={args.connections} "
+            f"req/s={rps.group(1) if rps else '?'} p50={lat.get('50')} p99={lat.get('99')} "
+            f"errors={non2xx.group(1) if non2xx else 0}"
+        )
     finally:
         for p in reversed(procs):
             p.terminate()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.databases import ENGINES, database_env, engine_param, free_port, require_server
-from tests.stacks import InProcessStack, Process, wait_until
+from tests.stacks import LINK_ENV, InProcessStack, Process, wait_until
 from waemu.settings import Settings
 from waemu.storage.engine import drop_database
 
@@ -46,12 +46,22 @@ async def sqlite_stack(tmp_path: Path) -> AsyncIterator[InProcessStack]:
 
 @dataclass
 class Processes:
-    """Coreapp and webapp running as separate processes."""
+    """Network, coreapp and webapp running as separate processes."""
 
+    network: Process
     coreapp: Process
     webapp: Process
     base_url: str
     env: dict[str, str]
+
+    @property
+    def control_url(self) -> str:
+        """The network's control API."""
+        return f"http://127.0.0.1:{self.env['WA_NETWORK_CONTROL_PORT']}"
+
+    def all(self) -> tuple[Process, Process, Process]:
+        """Every process, in start order."""
+        return (self.network, self.coreapp, self.webapp)
 
     def client(self) -> httpx.Client:
         """A client for the webapp."""
@@ -61,7 +71,7 @@ class Processes:
         """Wait until the webapp answers and the coreapp has left ``uninitialized``."""
 
         def ready() -> bool:
-            for process in (self.coreapp, self.webapp):
+            for process in self.all():
                 assert process.proc is not None
                 if process.proc.poll() is not None:
                     raise AssertionError(f"{process.role} exited:\n{process.log()}")
@@ -76,9 +86,13 @@ class Processes:
 
 
 def start_processes(db_env: dict[str, str], tmp_path: Path, *, tls: bool = False) -> Processes:
-    """Start coreapp and webapp with the containers' commands on free ports."""
+    """Start network, coreapp and webapp with the containers' commands on free ports."""
     env = {
+        **LINK_ENV,
         **db_env,
+        "WA_NETWORK_PORT": str(free_port()),
+        "WA_NETWORK_CONTROL_PORT": str(free_port()),
+        "WA_NETWORK_DATA_DIR": str(tmp_path / "network"),
         "WACORE_PORT": str(free_port()),
         "WA_WEB_PORT": str(free_port()),
         "WA_WEB_TLS": "1" if tls else "0",
@@ -86,11 +100,13 @@ def start_processes(db_env: dict[str, str], tmp_path: Path, *, tls: bool = False
     }
     scheme = "https" if tls else "http"
     running = Processes(
+        Process("network", env, tmp_path),
         Process("coreapp", env, tmp_path),
         Process("webapp", env, tmp_path),
         f"{scheme}://127.0.0.1:{env['WA_WEB_PORT']}",
         env,
     )
+    running.network.start()
     running.coreapp.start()
     running.webapp.start()
     running.wait_ready()
@@ -104,7 +120,7 @@ def processes(db_env: dict[str, str], tmp_path: Path) -> Iterator[Processes]:
     try:
         yield running
     finally:
-        for process in (running.webapp, running.coreapp):
+        for process in reversed(running.all()):
             if process.proc is not None:
                 process.stop()
         drop_env_database(running.env)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import httpx
 
 from waemu.clock import ManualClock
 from waemu.coreapp.app import CoreApp
+from waemu.network.control import create_control_app
+from waemu.network.main import build as build_network
 from waemu.settings import Settings
 from waemu.storage.engine import drop_database
 from waemu.webapp.app import create_app
@@ -24,6 +27,8 @@ from waemu.webapp.app import create_app
 ADMIN_PASSWORD = "Adm1n-Passw0rd!"
 USER_PASSWORD = "Us3r-Passw0rd!"
 FAST_ENV = {"WA_BCRYPT_ROUNDS": "4", "WA_LOG_LEVEL": "WARNING"}
+# Reconnect to the network quickly, so tests of drops and restarts take milliseconds.
+LINK_ENV = {"WA_NETWORK_RECONNECT_MIN_MS": "50", "WA_NETWORK_RECONNECT_MAX_MS": "500"}
 
 
 def basic(username: str, password: str) -> dict[str, str]:
@@ -63,16 +68,26 @@ class Api:
 
 
 class InProcessStack:
-    """Coreapp on a real socket and database, webapp called through ASGI, one clock."""
+    """Network, coreapp and webapp in this process: the coreapp on real sockets and a real
+    database, the webapp and the network's control API called through ASGI, one clock."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        self.settings = Settings.from_env({**FAST_ENV, **env, "WACORE_PORT": "0"})
+        self.env = {**FAST_ENV, **LINK_ENV, **env, "WACORE_PORT": "0"}
+        self.settings = Settings.from_env(self.env)
         self.clock = ManualClock()
-        self.core = CoreApp(self.settings, clock=self.clock)
+        self.world, self.network = build_network(replace(self.settings, network_port=0))
+        self.core: CoreApp
         self._stop = asyncio.Event()
         self._task: asyncio.Task[int] | None = None
 
     async def __aenter__(self) -> InProcessStack:
+        await self.network.start()
+        self.settings = replace(self.settings, network_port=self.network.port)
+        self.core = CoreApp(self.settings, clock=self.clock)
+        control_app = create_control_app(self.world, self.network)
+        self.control = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=control_app), base_url="http://network"
+        )
         self._task = asyncio.create_task(self.core.run(self._stop))
         for _ in range(600):
             if self.core.readiness.database_ready:
@@ -89,16 +104,16 @@ class InProcessStack:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.http.aclose()
+        await self.control.aclose()
         await self.app.state.services.core.close()
         self._stop.set()
         if self._task is not None:
             await self._task
+        await self.network.stop()
         await drop_database(self.settings.db)
 
 
 def _with_core_port(settings: Settings, port: int) -> Settings:
-    from dataclasses import replace
-
     return replace(settings, core_port=port)
 
 

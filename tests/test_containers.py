@@ -1,5 +1,5 @@
-"""The container images and docker-compose.yml: commands, variables, healthchecks, and the
-compose environment running the real processes (no Docker engine needed)."""
+"""The container images and docker-compose.yml: commands, variables, healthchecks, volumes,
+and the compose environment running the real processes (no Docker engine needed)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import yaml
 
 from tests.databases import free_port, require_server
 from tests.stacks import ADMIN_PASSWORD, Process, bearer, wait_until
+from waemu.cli import main as waemu_main
 from waemu.settings import Settings
 from waemu.storage.engine import drop_database
 
@@ -30,7 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "waemu"
 ROLES = ("coreapp", "webapp")
 DOCKERFILES = {role: ROOT / f"Dockerfile.{role}" for role in ROLES}
+# The command each compose service runs (``waemu <command>``) and the image that holds it:
+# the network has no image of its own, it is the coreapp image with another command.
+IMAGE_OF_COMMAND = {"coreapp": "coreapp", "webapp": "webapp", "network": "coreapp"}
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
 # Read outside settings.py: by storage/migrate.py.
 READ_ELSEWHERE = {
     "WA_MIGRATIONS_DIR": SRC / "storage" / "migrate.py",
@@ -52,7 +57,21 @@ class Dockerfile:
     env: dict[str, str] = field(default_factory=dict)
     expose: list[str] = field(default_factory=list)
     copies: list[list[str]] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
     healthcheck: list[str] = field(default_factory=list)
+
+    def folders_owned_by(self, owner: str) -> set[str]:
+        """Folders the RUN instructions create with ``mkdir -p`` and give to ``owner``."""
+        created: set[str] = set()
+        owned: set[str] = set()
+        for run in self.runs:
+            for step in run.split("&&"):
+                words = step.split()
+                if words[:2] == ["mkdir", "-p"]:
+                    created.update(words[2:])
+                elif words[:2] == ["chown", owner]:
+                    owned.update(words[2:])
+        return created & owned
 
 
 def _instructions(text: str) -> list[tuple[str, str]]:
@@ -88,6 +107,8 @@ def parse_dockerfile(path: Path) -> Dockerfile:
             parsed.expose += rest.split()
         elif keyword == "COPY":
             parsed.copies.append(rest.split())
+        elif keyword == "RUN":
+            parsed.runs.append(rest)
         elif keyword == "ENV":
             for item in shlex.split(rest):
                 name, sep, value = item.partition("=")
@@ -124,7 +145,7 @@ def interpolate(value: str) -> str:
     return resolved.replace("\0", "$")
 
 
-def role_of(service: Mapping[str, Any]) -> str | None:
+def image_of(service: Mapping[str, Any]) -> str | None:
     """``coreapp``/``webapp`` for the services built from the emulator's Dockerfiles."""
     build = service.get("build")
     if not isinstance(build, dict):
@@ -137,9 +158,25 @@ def role_of(service: Mapping[str, Any]) -> str | None:
 
 
 def emulator_services(compose: Mapping[str, Any]) -> dict[str, str]:
-    """``{service name: role}`` for every service running an emulator image."""
-    services = {name: role_of(svc) for name, svc in compose["services"].items()}
-    return {name: role for name, role in services.items() if role is not None}
+    """``{service name: command}`` for every service running an emulator image, where the
+    command is the ``waemu`` subcommand it runs (``coreapp``, ``webapp``, ``network``)."""
+    found: dict[str, str] = {}
+    for name, service in compose["services"].items():
+        if image_of(service) is not None:
+            command = service["command"]
+            assert command[0] == "waemu" and len(command) == 2, name
+            found[name] = command[1]
+    return found
+
+
+def named_volumes(compose: Mapping[str, Any], service: str) -> dict[str, str]:
+    """``{volume: mount point}`` of the named volumes (not bind mounts) ``service`` mounts."""
+    mounts: dict[str, str] = {}
+    for entry in compose["services"][service].get("volumes", []):
+        source, _, target = str(entry).partition(":")
+        if source in (compose.get("volumes") or {}):
+            mounts[source] = target.partition(":")[0]
+    return mounts
 
 
 def settings_variables() -> set[str]:
@@ -155,6 +192,32 @@ def healthcheck_command(test: list[str]) -> list[str]:
     """The argv of a compose healthcheck ``test`` in the ``CMD`` form."""
     assert test and test[0] == "CMD", f"expected an exec-form healthcheck, got {test!r}"
     return list(test[1:])
+
+
+def network_healthcheck() -> list[str]:
+    """The coreapp image's healthcheck aimed at the network's socket instead of the coreapp's:
+    same listen-address logic, ``WA_NETWORK_*`` variables and the network's default port."""
+    defaults = Settings()
+    changes = {
+        "WA_TCP_LISTEN_ADDRESS": "WA_NETWORK_LISTEN_ADDRESS",
+        "WACORE_PORT": "WA_NETWORK_PORT",
+        f"or {defaults.core_port})": f"or {defaults.network_port})",
+    }
+    command = []
+    for part in parse_dockerfile(DOCKERFILES["coreapp"]).healthcheck:
+        for old, new in changes.items():
+            assert part.count(old) <= 1, old
+            part = part.replace(old, new)
+        command.append(part)
+    assert all(new in command[-1] for new in changes.values()), command
+    return command
+
+
+def expected_healthcheck(command: str) -> list[str]:
+    """The healthcheck of a container running ``waemu <command>``."""
+    if command == "network":
+        return network_healthcheck()
+    return parse_dockerfile(DOCKERFILES[command]).healthcheck
 
 
 # --- static checks ---------------------------------------------------------------------------
@@ -176,6 +239,9 @@ def test_dockerfile_runs_the_role_as_an_unprivileged_user(role: str) -> None:
 def test_dockerfiles_listen_where_the_real_containers_do() -> None:
     core = parse_dockerfile(DOCKERFILES["coreapp"])
     assert core.env["WA_TCP_LISTEN_ADDRESS"] == "any"
+    # The same image runs the network (`waemu network`); it must be reachable from outside too.
+    assert core.env["WA_NETWORK_LISTEN_ADDRESS"] == "any"
+    assert core.env["WA_NETWORK_DATA_DIR"] == "/usr/local/waent/network"
     assert core.expose == ["6250"]
     web = parse_dockerfile(DOCKERFILES["webapp"])
     assert web.env["WA_WEB_HOST"] == "0.0.0.0"  # noqa: S104 - published by compose
@@ -194,30 +260,43 @@ def test_compose_services_run_the_images_commands() -> None:
     compose = load_compose()
     services = emulator_services(compose)
     assert services == {
+        "wanetwork": "network",
         "wacore": "coreapp",
         "waweb": "webapp",
+        "wanetwork-postgres": "network",
         "wacore-postgres": "coreapp",
         "waweb-postgres": "webapp",
     }
-    for name, role in services.items():
+    for name, command in services.items():
         service = compose["services"][name]
-        assert service["command"] == ["waemu", role], name
-        assert service["command"] == parse_dockerfile(DOCKERFILES[role]).cmd, name
-        assert service["image"].endswith(":${WA_API_VERSION:-latest}"), name
+        image = IMAGE_OF_COMMAND[command]
+        assert image_of(service) == image, name
+        assert service["image"] == f"waemu/{image}:${{WA_API_VERSION:-latest}}", name
+        if command == image:  # the image's own command
+            assert service["command"] == parse_dockerfile(DOCKERFILES[image]).cmd, name
+
+
+@pytest.mark.parametrize("command", sorted(IMAGE_OF_COMMAND))
+def test_the_compose_commands_exist(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``waemu network`` and the others are subcommands of the installed ``waemu``."""
+    with pytest.raises(SystemExit) as exited:
+        waemu_main([command, "--help"])
+    assert exited.value.code == 0
+    assert f"usage: waemu {command}" in capsys.readouterr().out
 
 
 def test_compose_healthchecks_are_the_images_healthchecks() -> None:
     compose = load_compose()
-    for name, role in emulator_services(compose).items():
+    for name, command in emulator_services(compose).items():
         test = compose["services"][name]["healthcheck"]["test"]
-        assert healthcheck_command(test) == parse_dockerfile(DOCKERFILES[role]).healthcheck, name
+        assert healthcheck_command(test) == expected_healthcheck(command), name
 
 
 def test_compose_dependencies_wait_for_healthy_services() -> None:
     compose = load_compose()
     services = compose["services"]
     for name in emulator_services(compose):
-        depends = services[name]["depends_on"]
+        depends = services[name].get("depends_on", {})
         assert isinstance(depends, dict), name
         for target, condition in depends.items():
             assert condition == {"condition": "service_healthy"}, name
@@ -229,14 +308,18 @@ def test_compose_dependencies_wait_for_healthy_services() -> None:
 
 
 def test_compose_layout() -> None:
-    services = load_compose()["services"]
+    compose = load_compose()
+    services = compose["services"]
     assert services["db"]["image"] == "mysql:8.0.33"
     assert services["db-postgres"]["image"] == "postgres:13.8"
     assert services["waweb"]["ports"] == ["9090:443"]
-    for name in ("db-postgres", "wacore-postgres", "waweb-postgres"):
+    for name in ("db-postgres", "wanetwork-postgres", "wacore-postgres", "waweb-postgres"):
         assert services[name]["profiles"] == ["postgres"], name
-    for name in ("db", "wacore", "waweb"):
+    for name in ("db", "wanetwork", "wacore", "waweb"):
         assert "profiles" not in services[name], name
+    for name, service in services.items():
+        assert service["restart"] == "unless-stopped", name
+        assert "MKNOD" in service["cap_drop"], name
     core = service_environment(services["wacore"])
     assert core["WA_DB_ENGINE"] == "MYSQL"
     assert (core["WA_DB_HOSTNAME"], core["WA_DB_PORT"]) == ("db", "3306")
@@ -254,6 +337,63 @@ def test_compose_layout() -> None:
         media = {v for v in services[core_name]["volumes"] if v.endswith(":/usr/local/wamedia")}
         assert media, core_name
         assert media <= set(services[web_name]["volumes"]), web_name
+
+
+STACKS = {  # network, coreapp, host port of the network's control API
+    "mysql": ("wanetwork", "wacore", "9190"),
+    "postgres": ("wanetwork-postgres", "wacore-postgres", "9192"),
+}
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_compose_network_service(stack: str) -> None:
+    """Each stack has its own network; its coreapp connects to it once it is healthy."""
+    network_name, core_name, control_host_port = STACKS[stack]
+    compose = load_compose()
+    services = compose["services"]
+    network = Settings.from_env(container_environment(network_name))
+    core = Settings.from_env(container_environment(core_name))
+    # The coreapp finds the network by service name, on the port the network listens on.
+    assert core.network_host == network_name
+    assert core.network_port == network.network_port
+    assert services[core_name]["depends_on"][network_name] == {"condition": "service_healthy"}
+    # Reachable from the other containers and through the published port.
+    assert service_environment(services[network_name])["WA_NETWORK_LISTEN_ADDRESS"] == "any"
+    assert network.network_listen == "0.0.0.0"  # noqa: S104
+    # Only the control API is published, on the container port the network serves it on.
+    assert services[network_name]["ports"] == [
+        f"{control_host_port}:{network.network_control_port}"
+    ]
+    # The state lives on a volume of its own, mounted where the network keeps it.
+    volumes = named_volumes(compose, network_name)
+    assert list(volumes.values()) == [str(network.network_data_dir)], network_name
+    (volume,) = volumes
+    users = [name for name in services if volume in named_volumes(compose, name)]
+    assert users == [network_name], volume
+
+
+def test_the_two_stacks_share_no_host_port_and_no_volume() -> None:
+    compose = load_compose()
+    services = compose["services"]
+    ports = [p.split(":")[0] for svc in services.values() for p in svc.get("ports", [])]
+    assert len(ports) == len(set(ports)), ports
+    mysql = {"db", "wanetwork", "wacore", "waweb"}
+    mysql_volumes = {v for name in mysql for v in named_volumes(compose, name)}
+    other_volumes = {v for name in set(services) - mysql for v in named_volumes(compose, name)}
+    assert mysql_volumes and other_volumes
+    assert not mysql_volumes & other_volumes
+
+
+def test_the_images_own_the_folders_their_volumes_are_mounted_on() -> None:
+    """A new named volume takes the ownership of the image's folder; a folder missing from the
+    image would be created root-owned, and the unprivileged process could not write it."""
+    compose = load_compose()
+    for name, command in emulator_services(compose).items():
+        image = IMAGE_OF_COMMAND[command]
+        parsed = parse_dockerfile(DOCKERFILES[image])
+        owned = parsed.folders_owned_by(f"{parsed.user}:{parsed.user}")
+        for volume, target in named_volumes(compose, name).items():
+            assert target in owned, f"{name}: {volume} is mounted on {target}, not in the image"
 
 
 def test_every_variable_set_for_the_containers_is_one_the_emulator_reads() -> None:
@@ -275,6 +415,17 @@ def test_every_variable_set_for_the_containers_is_one_the_emulator_reads() -> No
         assert not unknown, (
             f"{where} uses {sorted(unknown)}, which the emulator does not read (settings.py)"
         )
+
+
+def test_every_variable_the_emulator_reads_is_documented() -> None:
+    """Each one has its own row in the tables of docs/configuration.md (not counting the
+    table of the real product's variables that have no effect)."""
+    text = CONFIGURATION_DOC.read_text()
+    used, sep, _ignored = text.partition("\n## Variables of the real product that have no effect")
+    assert sep, "docs/configuration.md lost its section on variables without effect"
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", used, re.M))
+    missing = settings_variables() - documented
+    assert not missing, f"{sorted(missing)} are not described in docs/configuration.md"
 
 
 def test_dockerignore_keeps_what_the_images_copy() -> None:
@@ -299,9 +450,9 @@ def container_environment(service: str) -> dict[str, str]:
     """What a process of ``service`` sees: its image's ENV, then the service's environment."""
     compose = load_compose()
     spec = compose["services"][service]
-    role = role_of(spec)
-    assert role is not None, service
-    env = dict(parse_dockerfile(DOCKERFILES[role]).env)
+    image = image_of(spec)
+    assert image is not None, service
+    env = dict(parse_dockerfile(DOCKERFILES[image]).env)
     env.update({k: interpolate(v) for k, v in service_environment(spec).items()})
     return env
 
@@ -339,16 +490,28 @@ def _alive(*processes: Process) -> None:
 @pytest.mark.mysql
 @pytest.mark.slow
 def test_compose_mysql_environment_serves_the_api(tmp_path: Path) -> None:
-    """wacore + waweb with the compose variables, as the images start them, on local MariaDB."""
+    """wanetwork + wacore + waweb with the compose variables, as the images start them, on
+    local MariaDB."""
     require_server("mysql")
     core_port, web_port = str(free_port()), str(free_port())
+    network_port, control_port = str(free_port()), str(free_port())
     data, media = str(tmp_path / "waent-data"), str(tmp_path / "wamedia")
+    network_data = tmp_path / "waent-network"
     outside_docker = {
         "WA_DATA_DIR": ("/usr/local/waent/data", data),
         "WA_MEDIA_DIR": ("/usr/local/wamedia", media),
         "WA_MIGRATIONS_DIR": ("/app/migrations", str(ROOT / "migrations")),
         "WACORE_PORT": (None, core_port),
     }
+    net_env = rewrite(
+        container_environment("wanetwork"),
+        {
+            **outside_docker,
+            "WA_NETWORK_PORT": ("5222", network_port),
+            "WA_NETWORK_CONTROL_PORT": ("9190", control_port),
+            "WA_NETWORK_DATA_DIR": ("/usr/local/waent/network", str(network_data)),
+        },
+    )
     core_env = rewrite(
         container_environment("wacore"),
         {
@@ -356,6 +519,8 @@ def test_compose_mysql_environment_serves_the_api(tmp_path: Path) -> None:
             "WA_DB_HOSTNAME": ("db", "127.0.0.1"),
             "WA_DB_PASSWORD": ("testpass", ""),
             "WA_DB_NAME_PREFIX": (None, f"t{uuid.uuid4().hex[:10]}_"),
+            "WA_NETWORK_HOSTNAME": ("wanetwork", "127.0.0.1"),
+            "WA_NETWORK_PORT": (None, network_port),
         },
     )
     web_env = rewrite(
@@ -366,12 +531,16 @@ def test_compose_mysql_environment_serves_the_api(tmp_path: Path) -> None:
             "WA_WEB_PORT": ("443", web_port),
         },
     )
+    assert net_env["WA_NETWORK_LISTEN_ADDRESS"] == "any"
     assert core_env["WA_DB_ENGINE"] == "MYSQL"
     assert core_env["WA_TCP_LISTEN_ADDRESS"] == "any"
+    compose = load_compose()
+    net_check = healthcheck_command(compose["services"]["wanetwork"]["healthcheck"]["test"])
     core_check = parse_dockerfile(DOCKERFILES["coreapp"]).healthcheck
     web_check = parse_dockerfile(DOCKERFILES["webapp"]).healthcheck
     db = Settings.from_env(core_env).db
 
+    network = Process("network", net_env, tmp_path)
     coreapp = Process("coreapp", core_env, tmp_path)
     webapp = Process("webapp", web_env, tmp_path)
     upgrade = Process("coreapp", {**core_env, "WA_DB_UPGRADE": "1"}, tmp_path)
@@ -381,19 +550,28 @@ def test_compose_mysql_environment_serves_the_api(tmp_path: Path) -> None:
         assert upgrade.proc is not None
         assert upgrade.proc.wait(120) == 0, upgrade.log()
         assert not healthy(core_check, core_env)
+        assert not healthy(net_check, net_env)
 
-        # Compose order: the coreapp, its healthcheck, then the webapp, its healthcheck.
+        # Compose order: the network, its healthcheck; the coreapp, its healthcheck; then the
+        # webapp, its healthcheck.
+        network.start()
+
+        def network_healthy() -> bool:
+            _alive(network)
+            return healthy(net_check, net_env)
+
+        wait_until(network_healthy, 60, "the network healthcheck")
         coreapp.start()
 
         def core_healthy() -> bool:
-            _alive(coreapp)
+            _alive(network, coreapp)
             return healthy(core_check, core_env)
 
         wait_until(core_healthy, 60, "the coreapp healthcheck")
         webapp.start()
 
         def web_healthy() -> bool:
-            _alive(coreapp, webapp)
+            _alive(network, coreapp, webapp)
             return healthy(web_check, web_env)
 
         wait_until(web_healthy, 60, "the webapp healthcheck")
@@ -413,8 +591,37 @@ def test_compose_mysql_environment_serves_the_api(tmp_path: Path) -> None:
             assert set(body) == {"health", "meta"}
             assert body["health"] == {"gateway_status": "unregistered"}
             assert body["meta"]["api_status"] == "stable"
+
+        # The network's control API, published by compose as 9190:9190.
+        with httpx.Client(base_url=f"http://127.0.0.1:{control_port}", timeout=30) as control:
+            answer = control.get("/health")
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["outage"] is False
+
+            def coreapp_connected() -> bool:
+                """The coreapp found the network (WA_NETWORK_HOSTNAME/PORT) and said hello."""
+                _alive(network, coreapp, webapp)
+                sessions = control.get("/health").json()["sessions"]
+                return any(session["client_id"] for session in sessions)
+
+            wait_until(coreapp_connected, 30, "the coreapp's connection to the network")
+            issued = control.post(
+                "/certificates", json={"cc": "1", "phone_number": "6315550100", "vname": "Acme"}
+            )
+            assert issued.status_code == 200, issued.text
+            certificate = issued.json()
+            assert certificate["wa_id"] == "16315550100"
+            assert isinstance(certificate["cert"], str) and certificate["cert"]
+        # The network's state is where WA_NETWORK_DATA_DIR (the compose volume) points.
+        assert (network_data / "state.json").exists()
+        assert (network_data / "ca_ed25519.pem").exists()
+
+        # `docker stop` sends SIGTERM: the network stops cleanly.
+        for process in (webapp, coreapp):
+            process.stop()
+        assert network.stop() == 0, network.log()
     finally:
-        for process in (webapp, coreapp, upgrade):
+        for process in (webapp, coreapp, network, upgrade):
             if process.proc is not None:
                 process.stop()
         asyncio.run(drop_database(db))

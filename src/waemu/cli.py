@@ -51,15 +51,21 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``waemu`` command."""
     parser = argparse.ArgumentParser(prog="waemu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start coreapp and webapp together (Ctrl-C stops both)")
+    run = sub.add_parser("run", help="start network, coreapp and webapp (Ctrl-C stops all)")
     web = sub.add_parser("webapp", help="start the webapp only (the web container)")
     for p in (run, web):
         p.add_argument("--http", action="store_true", help="serve plain HTTP (WA_WEB_TLS=0)")
         p.add_argument("--port", type=int, help="port of the webapp (WA_WEB_PORT)")
+    cert = sub.add_parser("cert", help="print a verified-name certificate for POST /v1/account")
+    cert.add_argument("--cc", required=True, help="country calling code, e.g. 1")
+    cert.add_argument("--phone-number", required=True, help="national number, e.g. 6315550100")
+    cert.add_argument("--vname", required=True, help="the display name the certificate shows")
     for p in (
         run,
         web,
+        cert,
         sub.add_parser("coreapp", help="start the coreapp only"),
+        sub.add_parser("network", help="start the simulated WhatsApp network only"),
         sub.add_parser("migrate", help="apply database migrations and exit"),
     ):
         p.add_argument("--data-dir", help="folder for SQLite, certificates, media (WA_DATA_DIR)")
@@ -75,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         from waemu.supervisor import supervise
 
         return supervise(settings)
+    if args.command == "network":
+        from waemu.network.main import serve as serve_network
+
+        return serve_network(settings)
+    if args.command == "cert":
+        from waemu.network.main import issue_certificate
+
+        print(issue_certificate(settings, args.cc, args.phone_number, args.vname))
+        return 0
     if args.command == "webapp":
         from waemu.webapp.server import serve as serve_webapp
 

@@ -24,3 +24,8 @@ def request_id() -> str:
 def secret_key() -> str:
     """A fresh signing key for tokens."""
     return secrets.token_urlsafe(48)
+
+
+def client_id() -> str:
+    """The identity a coreapp presents to the network (its "identity keys")."""
+    return secrets.token_hex(16)

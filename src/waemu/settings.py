@@ -57,6 +57,27 @@ def _bcrypt_rounds(env: Mapping[str, str]) -> int:
     return rounds
 
 
+def _contacts_max(env: Mapping[str, str]) -> int:
+    limit = _int(env, "WA_CONTACTS_MAX_PER_CALL", 1000)
+    if not 1 <= limit <= 100_000:
+        raise ConfigError("WA_CONTACTS_MAX_PER_CALL must be between 1 and 100000")
+    return limit
+
+
+def _contacts_wait(env: Mapping[str, str]) -> float:
+    seconds = _float(env, "WA_CONTACTS_WAIT_SECONDS", 20.0)
+    if not 0 <= seconds <= 600:
+        raise ConfigError("WA_CONTACTS_WAIT_SECONDS must be between 0 and 600")
+    return seconds
+
+
+def _listen(value: str | None) -> str:
+    """A listen address; ``any`` means every interface, as in the real client."""
+    if not value:
+        return "127.0.0.1"
+    return "0.0.0.0" if value == "any" else value  # noqa: S104
+
+
 def _log_level(env: Mapping[str, str]) -> str:
     level = (env.get("WA_LOG_LEVEL") or "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -112,6 +133,20 @@ class Settings:
     log_level: str = "INFO"
     access_log: bool = False
     db_upgrade: bool = False
+    # Webhooks: the real client refuses http:// webhook URLs; the emulator only when asked.
+    webhook_require_https: bool = False
+    # The simulated WhatsApp network (docs/network.md).
+    network_host: str = "127.0.0.1"
+    network_port: int = 5222
+    network_listen: str = "127.0.0.1"
+    network_control_port: int = 9190
+    network_data_dir: Path = Path("data/network")
+    network_seed: Path | None = None
+    reconnect_min_seconds: float = 1.0
+    reconnect_max_seconds: float = 30.0
+    # Contact checks (docs/contacts.md): numbers per POST /v1/contacts, the "wait" bound.
+    contacts_max_per_call: int = 1000
+    contacts_wait_seconds: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -131,7 +166,6 @@ class Settings:
             sqlite_dir=data_dir,
             wait_seconds=_float(env, "WA_DB_WAIT_SECONDS", 60.0),
         )
-        listen = env.get("WA_TCP_LISTEN_ADDRESS") or "127.0.0.1"
         version = env.get("WA_API_VERSION") or "2.53.2"
         api_key = env.get("WA_API_KEY") or None
         if api_key is not None and not 12 <= len(api_key) <= 128:
@@ -143,7 +177,7 @@ class Settings:
             db=db,
             core_host=env.get("WACORE_HOSTNAME") or "127.0.0.1",
             core_port=_int(env, "WACORE_PORT", 6250),
-            core_listen="0.0.0.0" if listen == "any" else listen,  # noqa: S104
+            core_listen=_listen(env.get("WA_TCP_LISTEN_ADDRESS")),
             core_call_timeout=_float(env, "WA_CORE_CALL_TIMEOUT", 30.0),
             core_connect_timeout=_float(env, "WA_CORE_CONNECT_TIMEOUT", 3.0),
             web_host=env.get("WA_WEB_HOST") or "0.0.0.0",  # noqa: S104
@@ -160,4 +194,15 @@ class Settings:
             log_level=_log_level(env),
             access_log=_flag(env, "WA_WEB_ACCESS_LOG", False),
             db_upgrade=_flag(env, "WA_DB_UPGRADE", False),
+            webhook_require_https=_flag(env, "WA_WEBHOOK_REQUIRE_HTTPS", False),
+            network_host=env.get("WA_NETWORK_HOSTNAME") or "127.0.0.1",
+            network_port=_int(env, "WA_NETWORK_PORT", 5222),
+            network_listen=_listen(env.get("WA_NETWORK_LISTEN_ADDRESS")),
+            network_control_port=_int(env, "WA_NETWORK_CONTROL_PORT", 9190),
+            network_data_dir=Path(env.get("WA_NETWORK_DATA_DIR") or data_dir / "network"),
+            network_seed=Path(env["WA_NETWORK_SEED"]) if env.get("WA_NETWORK_SEED") else None,
+            reconnect_min_seconds=_int(env, "WA_NETWORK_RECONNECT_MIN_MS", 1000) / 1000,
+            reconnect_max_seconds=_int(env, "WA_NETWORK_RECONNECT_MAX_MS", 30000) / 1000,
+            contacts_max_per_call=_contacts_max(env),
+            contacts_wait_seconds=_contacts_wait(env),
         )

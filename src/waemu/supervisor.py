@@ -1,4 +1,5 @@
-"""``waemu run``: coreapp and webapp as child processes, started and stopped together."""
+"""``waemu run``: network, coreapp and webapp as child processes, started and stopped
+together."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ def _banner(settings: Settings) -> str:
         else f"  API:       {url}/v1",
         "  Login:     admin / secret  (change it on first login with new_password)",
         f"  Database:  {settings.db.engine} ({settings.db.database_name})",
+        f"  Network:   control API on http://localhost:{settings.network_control_port}/docs",
         "  Ctrl-C stops everything.",
         "",
     ]
@@ -87,7 +89,7 @@ def supervise(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    children = [_spawn("coreapp"), _spawn("webapp")]
+    children = [_spawn("network"), _spawn("coreapp"), _spawn("webapp")]
     announced = False
     code = 0
     try:

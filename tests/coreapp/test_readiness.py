@@ -8,10 +8,18 @@ import pytest
 
 from waemu.coreapp.readiness import TRANSITIONS, IllegalTransition, Phase, Readiness
 
+LINK = (Phase.CONNECTING, Phase.CONNECTED, Phase.DISCONNECTED)
 LEGAL = {
     (Phase.UNINITIALIZED, Phase.UNREGISTERED),
-    (Phase.UNINITIALIZED, Phase.STOPPING),
-    (Phase.UNREGISTERED, Phase.STOPPING),
+    (Phase.UNINITIALIZED, Phase.CONNECTING),
+    (Phase.UNREGISTERED, Phase.CONNECTING),
+    (Phase.CONNECTING, Phase.CONNECTED),
+    (Phase.CONNECTING, Phase.DISCONNECTED),
+    (Phase.CONNECTED, Phase.DISCONNECTED),
+    (Phase.CONNECTED, Phase.CONNECTING),
+    (Phase.DISCONNECTED, Phase.CONNECTING),
+    *((phase, Phase.UNREGISTERED) for phase in LINK),
+    *((phase, Phase.STOPPING) for phase in Phase if phase is not Phase.STOPPING),
 }
 ILLEGAL = sorted(set(itertools.product(Phase, Phase)) - LEGAL)
 
@@ -22,6 +30,9 @@ def readiness_in(phase: Phase) -> Readiness:
     path = {
         Phase.UNINITIALIZED: [],
         Phase.UNREGISTERED: [Phase.UNREGISTERED],
+        Phase.CONNECTING: [Phase.CONNECTING],
+        Phase.CONNECTED: [Phase.CONNECTING, Phase.CONNECTED],
+        Phase.DISCONNECTED: [Phase.CONNECTING, Phase.DISCONNECTED],
         Phase.STOPPING: [Phase.STOPPING],
     }[phase]
     for step in path:
@@ -56,6 +67,12 @@ def test_move_raises_illegal_transition_when_not_in_table(before: Phase, after: 
     assert readiness.phase is before
 
 
+def test_move_if_needed_stays_put_when_already_there() -> None:
+    readiness = readiness_in(Phase.CONNECTED)
+    readiness.move_if_needed(Phase.CONNECTED)
+    assert readiness.phase is Phase.CONNECTED
+
+
 def test_illegal_transition_is_a_named_runtime_error() -> None:
     assert issubclass(IllegalTransition, RuntimeError)
 
@@ -63,10 +80,28 @@ def test_illegal_transition_is_a_named_runtime_error() -> None:
 def test_gateway_status_follows_each_move_when_walking_full_life() -> None:
     readiness = Readiness()
     seen = [readiness.gateway_status]
-    for phase in (Phase.UNREGISTERED, Phase.STOPPING):
+    life = (
+        Phase.UNREGISTERED,
+        Phase.CONNECTING,
+        Phase.CONNECTED,
+        Phase.DISCONNECTED,
+        Phase.CONNECTING,
+        Phase.CONNECTED,
+        Phase.STOPPING,
+    )
+    for phase in life:
         readiness.move(phase)
         seen.append(readiness.gateway_status)
-    assert seen == ["uninitialized", "unregistered", "disconnected"]
+    assert seen == [
+        "uninitialized",
+        "unregistered",
+        "connecting",
+        "connected",
+        "disconnected",
+        "connecting",
+        "connected",
+        "disconnected",
+    ]
     with pytest.raises(IllegalTransition):
         readiness.move(Phase.UNREGISTERED)
 
@@ -76,6 +111,9 @@ def test_gateway_status_follows_each_move_when_walking_full_life() -> None:
     [
         (Phase.UNINITIALIZED, "uninitialized", False),
         (Phase.UNREGISTERED, "unregistered", True),
+        (Phase.CONNECTING, "connecting", True),
+        (Phase.CONNECTED, "connected", True),
+        (Phase.DISCONNECTED, "disconnected", True),
         (Phase.STOPPING, "disconnected", False),
     ],
 )

@@ -79,14 +79,15 @@ def test_webapp_started_before_coreapp_answers_once_coreapp_is_up(
                 "the coreapp to come up",
             )
     finally:
-        assert running.webapp.stop() == 0, running.webapp.log()
-        assert running.coreapp.stop() == 0, running.coreapp.log()
+        for process in reversed(running.all()):
+            assert process.stop() == 0, process.log()
         drop_env_database(running.env)
 
 
-def test_sigterm_stops_both_processes_cleanly(tmp_path: Path) -> None:
+def test_sigterm_stops_every_process_cleanly(tmp_path: Path) -> None:
     env = {**database_env("sqlite", tmp_path), "WA_LOG_LEVEL": "INFO"}
     running = start_processes(env, tmp_path)
-    assert running.webapp.stop(signal.SIGTERM) == 0, running.webapp.log()
-    assert running.coreapp.stop(signal.SIGTERM) == 0, running.coreapp.log()
+    for process in reversed(running.all()):
+        assert process.stop(signal.SIGTERM) == 0, process.log()
     assert "coreapp stopped" in running.coreapp.log()
+    assert "network stopped" in running.network.log()

@@ -27,6 +27,8 @@ def test_start_script_serves_https_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         **FAST_ENV,
         "WA_DATA_DIR": str(tmp_path / "data"),
         "WACORE_PORT": str(free_port()),
+        "WA_NETWORK_PORT": str(free_port()),
+        "WA_NETWORK_CONTROL_PORT": str(free_port()),
     }
     proc = subprocess.Popen(
         [str(ROOT / "scripts" / "start"), "--port", str(port)],
@@ -47,7 +49,9 @@ def test_start_script_serves_https_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 
         # The self-signed certificate generated on first start is what the server presents.
         cert = tmp_path / "data" / "certs" / "webapp.crt"
-        with httpx.Client(base_url=f"https://localhost:{port}", verify=ssl.create_default_context(cafile=cert)) as http:
+        with httpx.Client(
+            base_url=f"https://localhost:{port}", verify=ssl.create_default_context(cafile=cert)
+        ) as http:
             login = http.post(
                 "/v1/users/login",
                 auth=("admin", "secret"),

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from waemu.clock import Clock, SystemClock
 from waemu.coreapp.dispatch import Dispatcher
+from waemu.coreapp.handlers import account as account_handlers
 from waemu.coreapp.handlers import auth as auth_handlers
+from waemu.coreapp.handlers import contacts as contacts_handlers
 from waemu.coreapp.handlers import health as health_handlers
+from waemu.coreapp.handlers import settings as settings_handlers
+from waemu.coreapp.handlers import support as support_handlers
 from waemu.coreapp.handlers import users as users_handlers
+from waemu.coreapp.network_link import NetworkLink
 from waemu.coreapp.readiness import Phase, Readiness
 from waemu.coreapp.server import CoreServer
+from waemu.coreapp.services.account import AccountService
 from waemu.coreapp.services.auth import SigningKeyService
+from waemu.coreapp.services.contacts import ContactsService
+from waemu.coreapp.services.identity import IdentityService
+from waemu.coreapp.services.media_providers import MediaProvidersService
 from waemu.coreapp.services.passwords import Hasher
+from waemu.coreapp.services.photo import PhotoService
+from waemu.coreapp.services.profile import ProfileService
+from waemu.coreapp.services.settings import SettingsService
+from waemu.coreapp.services.support import SupportService
 from waemu.coreapp.services.users import LoginThrottle, UsersService
+from waemu.errors import ApiError
 from waemu.settings import Settings
 from waemu.storage import engine as db_engine
 from waemu.storage import migrate
@@ -34,6 +50,10 @@ class CoreApp:
         self.dispatcher = Dispatcher(self.readiness)
         self.server = CoreServer(self.dispatcher, settings.core_listen, settings.core_port)
         self.engine: AsyncEngine | None = None
+        self.app_settings: SettingsService | None = None
+        self.link: NetworkLink | None = None
+        self._link_task: asyncio.Task[None] | None = None
+        self.contacts: ContactsService | None = None
         self.dispatcher.register(health_handlers.operations(self.readiness))
 
     async def _initialize(self) -> None:
@@ -49,8 +69,48 @@ class CoreApp:
         await users.load()
         self.dispatcher.register(users_handlers.operations(users))
         self.dispatcher.register(auth_handlers.operations(SigningKeyService(sessions)))
+        app_settings = SettingsService(sessions, require_https=self.settings.webhook_require_https)
+        providers = MediaProvidersService(sessions, self.clock)
+        await app_settings.load()
+        await providers.load()
+        profile, photo = ProfileService(sessions), PhotoService(sessions, self.clock)
+        self.dispatcher.register(
+            settings_handlers.operations(app_settings, providers, profile, photo)
+        )
+        self.app_settings = app_settings
         self.dispatcher.set_authorizer(users.authorize)
-        self.readiness.move(Phase.UNREGISTERED)
+        account = AccountService(sessions)
+        await account.load()
+        self.dispatcher.register(account_handlers.operations(account))
+        support = SupportService(
+            self.settings, self.engine, self.readiness, account, self.clock, dict(os.environ)
+        )
+        self.dispatcher.register(support_handlers.operations(support))
+        self.link = account.link = NetworkLink(
+            self.settings.network_host,
+            self.settings.network_port,
+            client_id=account.client_id,
+            readiness=self.readiness,
+            credentials=account.credentials,
+            forget=account.forget,
+            handler=self._network_request,
+            min_backoff=self.settings.reconnect_min_seconds,
+            max_backoff=self.settings.reconnect_max_seconds,
+        )
+        contacts = ContactsService(
+            sessions, self.clock, account, wait_seconds=self.settings.contacts_wait_seconds
+        )
+        identities = IdentityService(sessions, self.clock)
+        contacts.link = identities.link = self.link
+        self.dispatcher.register(contacts_handlers.operations(contacts, identities))
+        self.contacts = contacts
+        registered = account.registration is not None
+        self.readiness.move(Phase.CONNECTING if registered else Phase.UNREGISTERED)
+        self._link_task = asyncio.create_task(self.link.run(), name="network-link")
+
+    async def _network_request(self, op: str, _args: dict[str, Any]) -> Any:
+        """Requests the network pushes to this coreapp."""
+        raise ApiError(1014, f"the coreapp does not handle {op!r} from the network")
 
     async def run(self, stop: asyncio.Event) -> int:
         """Serve until ``stop`` is set; returns the process exit code."""
@@ -76,7 +136,14 @@ class CoreApp:
         """Drain requests and release the database."""
         if self.readiness.phase is not Phase.STOPPING:
             self.readiness.move(Phase.STOPPING)
+        if self._link_task is not None:
+            self._link_task.cancel()
+            await asyncio.gather(self._link_task, return_exceptions=True)
+        if self.link is not None:
+            await self.link.close()
         await self.server.stop()
+        if self.contacts is not None:
+            await self.contacts.close()  # slow lookups still running in the background
         if self.engine is not None:
             await self.engine.dispose()
         log.info("coreapp stopped")

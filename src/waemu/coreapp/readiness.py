@@ -18,20 +18,35 @@ class Phase(enum.StrEnum):
 
     UNINITIALIZED = "uninitialized"  # waiting for the database, applying migrations
     UNREGISTERED = "unregistered"  # database ready, no phone number registered
+    CONNECTING = "connecting"  # registered, connecting and logging in to the network
+    CONNECTED = "connected"  # logged in to the network
+    DISCONNECTED = "disconnected"  # registered, connection lost, waiting to retry
     STOPPING = "stopping"
 
+
+_LINK = (Phase.CONNECTING, Phase.CONNECTED, Phase.DISCONNECTED)
 
 TRANSITIONS: frozenset[tuple[Phase, Phase]] = frozenset(
     {
         (Phase.UNINITIALIZED, Phase.UNREGISTERED),
-        (Phase.UNINITIALIZED, Phase.STOPPING),
-        (Phase.UNREGISTERED, Phase.STOPPING),
+        (Phase.UNINITIALIZED, Phase.CONNECTING),  # a registered number from before
+        (Phase.UNREGISTERED, Phase.CONNECTING),  # registration verified
+        (Phase.CONNECTING, Phase.CONNECTED),
+        (Phase.CONNECTING, Phase.DISCONNECTED),
+        (Phase.CONNECTED, Phase.DISCONNECTED),
+        (Phase.CONNECTED, Phase.CONNECTING),  # a new number registered: log in again
+        (Phase.DISCONNECTED, Phase.CONNECTING),
+        *((phase, Phase.UNREGISTERED) for phase in _LINK),  # the network refused the login
+        *((phase, Phase.STOPPING) for phase in Phase if phase is not Phase.STOPPING),
     }
 )
 
 GATEWAY_STATUS: dict[Phase, str] = {
     Phase.UNINITIALIZED: "uninitialized",
     Phase.UNREGISTERED: "unregistered",
+    Phase.CONNECTING: "connecting",
+    Phase.CONNECTED: "connected",
+    Phase.DISCONNECTED: "disconnected",
     Phase.STOPPING: "disconnected",
 }
 
@@ -46,6 +61,11 @@ class Readiness:
     def __init__(self) -> None:
         self.phase = Phase.UNINITIALIZED
         self._listeners: list[Callable[[Phase, Phase], None]] = []
+
+    def move_if_needed(self, to: Phase) -> None:
+        """Go to ``to`` unless already there."""
+        if self.phase is not to:
+            self.move(to)
 
     def move(self, to: Phase) -> None:
         """Go to ``to``; raises IllegalTransition for a move not in the table."""

@@ -14,7 +14,8 @@ from waemu.webapp import errors
 from waemu.webapp.deps import Services
 from waemu.webapp.envelope import Envelope
 from waemu.webapp.middleware import EdgeMiddleware
-from waemu.webapp.routes import health, unbuilt, users
+from waemu.webapp.routes import account, contacts, health, profile, support, unbuilt, users
+from waemu.webapp.routes import settings as settings_routes
 from waemu.webapp.tokens import SigningKeys, Tokens
 
 
@@ -50,5 +51,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     )
     app.include_router(users.router)
     app.include_router(health.router)
+    app.include_router(support.router)
+    app.include_router(account.router)
+    app.include_router(contacts.router)
+    app.include_router(settings_routes.router)
+    app.include_router(profile.router)
+    app.include_router(profile.public)
     app.include_router(unbuilt.router)
     return app

@@ -71,14 +71,24 @@ class LoginThrottle:
                 f"retry in {math.ceil(remaining)} seconds",
             )
 
+    MAX_TRACKED = 10_000
+
     def failed(self, username: str) -> None:
         """Count a failure, locking the name when the limit is reached."""
+        if len(self._failures) >= self.MAX_TRACKED:
+            self._forget_unlocked()
         count = self._failures.get(username, 0) + 1
         self._failures[username] = count
         if count >= self.max_failures:
             doublings = count - self.max_failures
             seconds = min(self.lockout_seconds * 2**doublings, self.MAX_LOCK_SECONDS)
             self._locked_until[username] = self.clock.monotonic() + seconds
+
+    def _forget_unlocked(self) -> None:
+        """Bound the memory a flood of failed logins for random names can take."""
+        now = self.clock.monotonic()
+        self._locked_until = {k: v for k, v in self._locked_until.items() if v > now}
+        self._failures = {k: v for k, v in self._failures.items() if k in self._locked_until}
 
     def succeeded(self, username: str) -> None:
         """Forget the failures of ``username``."""
@@ -245,6 +255,8 @@ class UsersService:
             row.password_hash = hashed
             row.must_change_password = False
             row.updated_at = self.clock.now()
-        self._users[username] = replace(
-            self._users[username], password_hash=hashed, must_change_password=False
-        )
+        current = self._users.get(username)
+        if current is not None:  # a concurrent delete may have removed it meanwhile
+            self._users[username] = replace(
+                current, password_hash=hashed, must_change_password=False
+            )

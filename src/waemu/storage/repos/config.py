@@ -24,3 +24,10 @@ async def put(session: AsyncSession, key: str, value: Any) -> None:
         session.add(ConfigRow(key=key, value=encoded))
     else:
         row.value = encoded
+
+
+async def delete(session: AsyncSession, key: str) -> None:
+    """Remove ``key`` if present."""
+    row = await session.get(ConfigRow, key)
+    if row is not None:
+        await session.delete(row)

@@ -1,6 +1,16 @@
 """Every table, imported so that ``Base.metadata`` knows them all."""
 
 from waemu.storage.tables.config import ConfigRow
+from waemu.storage.tables.contacts import ContactIdentityRow, ContactRow
+from waemu.storage.tables.settings import MediaProviderRow, ProfilePhotoRow
 from waemu.storage.tables.users import RevokedTokenRow, UserRow
 
-__all__ = ["ConfigRow", "RevokedTokenRow", "UserRow"]
+__all__ = [
+    "ConfigRow",
+    "ContactIdentityRow",
+    "ContactRow",
+    "MediaProviderRow",
+    "ProfilePhotoRow",
+    "RevokedTokenRow",
+    "UserRow",
+]

@@ -1,0 +1,79 @@
+"""Running the network process: the coreapp socket and the control API in one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+import uvloop
+
+from waemu.network import account_ops, contact_ops
+from waemu.network.control import create_control_app
+from waemu.network.server import NetworkServer
+from waemu.network.world import World
+from waemu.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside a loop whose signals are handled by the network process."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def build(settings: Settings) -> tuple[World, NetworkServer]:
+    """The world and the socket server with every operation installed."""
+    world = World(settings.network_data_dir, settings.network_seed)
+    server = NetworkServer(settings.network_listen, settings.network_port)
+    account_ops.install(server, world)
+    contact_ops.install(server, world)
+    return world, server
+
+
+async def _main(settings: Settings) -> int:
+    world, server = build(settings)
+    await world.save()
+    await server.start()
+    control = _EmbeddedServer(
+        uvicorn.Config(
+            create_control_app(world, server),
+            host=settings.network_listen,
+            port=settings.network_control_port,
+            log_level=settings.log_level.lower(),
+            access_log=settings.access_log,
+        )
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    serving = asyncio.create_task(control.serve(), name="network-control")
+    await asyncio.wait(
+        {serving, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+    )
+    control.should_exit = True
+    await asyncio.gather(serving, return_exceptions=True)
+    await server.stop()
+    log.info("network stopped")
+    return 0 if control.started else 1
+
+
+def serve(settings: Settings) -> int:
+    """Run the network until SIGINT/SIGTERM."""
+    return uvloop.run(_main(settings))
+
+
+def issue_certificate(settings: Settings, cc: str, phone_number: str, vname: str) -> str:
+    """A certificate from the network's authority (the ``waemu cert`` command)."""
+    from waemu.network.account_ops import business_wa_id
+    from waemu.network.certificates import CertificateAuthority
+
+    ca = CertificateAuthority.load_or_create(settings.network_data_dir)
+    return ca.issue(business_wa_id(cc, phone_number), vname)

@@ -1,0 +1,122 @@
+"""The network's socket: coreapps connect here as the real coreapp connects to WhatsApp.
+
+A connection starts anonymous (``hello``), may register a number, and logs in with
+``account.login``; only one coreapp is logged in per number at a time. Operations are
+registered by area modules (``register``) and receive the calling session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from waemu.errors import ApiError
+from waemu.protocol.peer import Peer
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    """One connected coreapp."""
+
+    def __init__(self, server: NetworkServer) -> None:
+        self.server = server
+        self.peer: Peer | None = None
+        self.client_id: str | None = None
+        self.wa_id: str | None = None  # set once logged in
+
+    def require_login(self) -> str:
+        """The logged-in number, or 1005 for an anonymous session."""
+        if self.wa_id is None:
+            raise ApiError(1005, "Log in to the network first")
+        return self.wa_id
+
+    def require_client(self) -> str:
+        """The client id given in ``hello``."""
+        if self.client_id is None:
+            raise ApiError(1005, "Say hello first")
+        return self.client_id
+
+    async def call(self, op: str, args: dict[str, Any], wait: float = 30.0) -> Any:
+        """Push a request to the coreapp."""
+        assert self.peer is not None
+        return await self.peer.call(op, args, wait)
+
+
+SessionOp = Callable[[Session, dict[str, Any]], Awaitable[Any]]
+
+
+class NetworkServer:
+    """Accepts coreapps and routes their requests to the registered operations."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.sessions: set[Session] = set()
+        self.outage = False
+        self._ops: dict[str, SessionOp] = {"hello": self._hello}
+        self._server: asyncio.Server | None = None
+
+    def register(self, name: str, op: SessionOp) -> None:
+        """Add an operation coreapps may call."""
+        if name in self._ops:
+            raise ValueError(f"network operation {name} registered twice")
+        self._ops[name] = op
+
+    async def start(self) -> None:
+        """Start listening."""
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        sockets = self._server.sockets or ()
+        if sockets and self.port == 0:
+            self.port = sockets[0].getsockname()[1]
+        log.info("network listening for coreapps on %s:%s", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Close every session and stop listening."""
+        if self._server is not None:
+            self._server.close()
+        self.drop()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def logged_in(self, wa_id: str) -> list[Session]:
+        """Sessions logged in as ``wa_id``."""
+        return [s for s in self.sessions if s.wa_id == wa_id]
+
+    def drop(self, wa_id: str | None = None) -> int:
+        """Close the sessions of ``wa_id`` (all when None); returns how many."""
+        victims = [s for s in self.sessions if wa_id is None or s.wa_id == wa_id]
+        for session in victims:
+            if session.peer is not None:
+                session.peer.close()
+        return len(victims)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.outage:
+            writer.close()  # an outage: the servers cannot be reached
+            return
+        session = Session(self)
+
+        async def handle(op: str, args: dict[str, Any]) -> Any:
+            found = self._ops.get(op)
+            if found is None:
+                raise ApiError(1014, f"Unknown network operation {op!r}")
+            return await found(session, args)
+
+        session.peer = Peer(reader, writer, handle, name="network")
+        self.sessions.add(session)
+        try:
+            await session.peer.run()
+        finally:
+            self.sessions.discard(session)
+            if session.client_id is not None:  # not a bare TCP probe (healthchecks)
+                log.info("coreapp session ended (%s)", session.wa_id or "anonymous")
+
+    async def _hello(self, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+        client_id = args.get("client_id")
+        if not isinstance(client_id, str) or not client_id:
+            raise ApiError(1009, "hello needs a client_id")
+        session.client_id = client_id
+        return {"network": "waemu"}

@@ -1,0 +1,34 @@
+"""Registering the business number in an in-process stack, as a user does."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.stacks import InProcessStack, bearer
+
+CC, PHONE, VNAME = "1", "6315550100", "Acme Shop"
+WA_ID = CC + PHONE
+
+
+async def register(
+    stack: InProcessStack, token: str, cc: str = CC, phone: str = PHONE, vname: str = VNAME
+) -> str:
+    """Certificate, code request, code, verify; waits for ``connected``. Returns the wa_id."""
+    issued = await stack.control.post(
+        "/certificates", json={"cc": cc, "phone_number": phone, "vname": vname}
+    )
+    body = {"cc": cc, "phone_number": phone, "method": "sms", "cert": issued.json()["cert"]}
+    requested = await stack.http.post("/v1/account", json=body, headers=bearer(token))
+    assert requested.status_code == 202, requested.text
+    wa_id: str = issued.json()["wa_id"]
+    code = (await stack.control.get(f"/accounts/{wa_id}/code")).json()["code"]
+    verified = await stack.http.post(
+        "/v1/account/verify", json={"code": code}, headers=bearer(token)
+    )
+    assert verified.status_code == 201, verified.text
+    for _ in range(200):
+        health = await stack.http.get("/v1/health", headers=bearer(token))
+        if health.json()["health"]["gateway_status"] == "connected":
+            return wa_id
+        await asyncio.sleep(0.02)
+    raise AssertionError("the coreapp did not connect after registration")
