@@ -91,16 +91,27 @@ class Peer:
             log.info("%s: write failed: %s", self.name, exc)
             self.close()
 
-    async def call(self, op: str, args: dict[str, Any] | None = None, wait: float = 30.0) -> Any:
+    async def call(
+        self,
+        op: str,
+        args: dict[str, Any] | None = None,
+        wait: float = 30.0,
+        *,
+        principal: dict[str, Any] | None = None,
+    ) -> Any:
         """Send a request and return its result; ApiError for an error reply,
-        PeerClosed when the link goes down first, TimeoutError after ``wait`` seconds."""
+        PeerClosed when the link goes down first, TimeoutError after ``wait`` seconds.
+        ``principal`` is the caller the webapp vouches for (the coreapp checks it)."""
         if self.closed.is_set():
             raise PeerClosed(f"{self.name} link is closed")
         call_id = next(self._ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[call_id] = future
+        request: dict[str, Any] = {"i": call_id, "op": op, "a": args or {}}
+        if principal is not None:
+            request["p"] = principal
         try:
-            self.send({"i": call_id, "op": op, "a": args or {}})
+            self.send(request)
             return await asyncio.wait_for(future, wait)
         finally:
             self._pending.pop(call_id, None)

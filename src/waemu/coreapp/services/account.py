@@ -40,11 +40,7 @@ class AccountService:
     async def load(self) -> None:
         """Read the stored state; create the client identity on first start."""
         async with self.sessions.begin() as session:
-            client_id = await config.get(session, CLIENT_ID)
-            if not isinstance(client_id, str):
-                client_id = ids.client_id()
-                await config.put(session, CLIENT_ID, client_id)
-            self.client_id = client_id
+            self.client_id = await config.get_or_create(session, CLIENT_ID, ids.client_id)
             self.registration = await config.get(session, REGISTRATION)
             self.shards = int(await config.get(session, SHARDS) or 1)
             self.two_step = bool(await config.get(session, TWO_STEP))

@@ -25,9 +25,5 @@ class SigningKeyService:
         """The persisted key."""
         if self._key is None:
             async with self.sessions.begin() as session:
-                stored = await config.get(session, KEY_NAME)
-                if not isinstance(stored, str):
-                    stored = ids.secret_key()
-                    await config.put(session, KEY_NAME, stored)
-            self._key = stored
+                self._key = await config.get_or_create(session, KEY_NAME, ids.secret_key)
         return self._key

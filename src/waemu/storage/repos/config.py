@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -31,3 +32,13 @@ async def delete(session: AsyncSession, key: str) -> None:
     row = await session.get(ConfigRow, key)
     if row is not None:
         await session.delete(row)
+
+
+async def get_or_create(session: AsyncSession, key: str, make: Callable[[], str]) -> str:
+    """The string stored under ``key``; stores ``make()`` there first if there is none."""
+    stored = await get(session, key)
+    if isinstance(stored, str):
+        return stored
+    created = make()
+    await put(session, key, created)
+    return created
