@@ -1,7 +1,12 @@
-"""Measure the emulator under load: start coreapp + webapp (plain HTTP) on an engine, log in,
-and drive one endpoint with wrk (Debian package ``wrk``) for a fixed time.
+"""Measure the emulator under load: start network, coreapp and webapp (plain HTTP) on an
+engine, log in, and drive one endpoint with wrk (Debian package ``wrk``) for a fixed time.
 
-    .venv/bin/python bench/load.py --engine sqlite --endpoint health --seconds 10
+    .venv/bin/python bench/load.py --engine sqlite --endpoint messages --seconds 10
+
+``messages`` registers a number first and lets the customer write, so every send is a text
+inside the customer-service window that goes all the way: persisted, handed to the network,
+delivered and read, each receipt persisted. After the run the script waits for the receipts
+and reports how many messages ended ``read`` and how long that took.
 
 Prints requests/s and latency percentiles. Numbers go to docs/performance.md; nothing here is
 asserted by the test suite.
@@ -36,12 +41,18 @@ ENDPOINTS = {
     # name: (method, path, body)
     "health": ("GET", "/v1/health", None),
     "user": ("GET", "/v1/users/admin", None),
+    "messages": (
+        "POST",
+        "/v1/messages",
+        {"to": "16315551001", "type": "text", "text": {"body": "Your order has shipped"}},
+    ),
 }
+CUSTOMER = "16315551001"
 
 
 def start(env: dict[str, str], log_dir: Path) -> list[subprocess.Popen[bytes]]:
     procs = []
-    for role in ("coreapp", "webapp"):
+    for role in ("network", "coreapp", "webapp"):
         log = (log_dir / f"{role}.log").open("wb")
         procs.append(
             subprocess.Popen([sys.executable, "-m", "waemu", role], env=env, stdout=log, stderr=log)
@@ -62,6 +73,66 @@ def wait_token(base: str) -> str:
             pass
         time.sleep(0.2)
     raise SystemExit("emulator did not start")
+
+
+def register(base: str, control: str, token: str) -> None:
+    """Register a number and let the customer write first (opens the 24-hour window)."""
+    auth = {"Authorization": f"Bearer {token}"}
+    cert = httpx.post(
+        f"{control}/certificates",
+        json={"cc": "1", "phone_number": "6315550100", "vname": "Bench"},
+    ).json()["cert"]
+    body = {"cc": "1", "phone_number": "6315550100", "method": "sms", "cert": cert}
+    assert httpx.post(f"{base}/v1/account", json=body, headers=auth).status_code == 202
+    code = httpx.get(f"{control}/accounts/16315550100/code").json()["code"]
+    assert (
+        httpx.post(f"{base}/v1/account/verify", json={"code": code}, headers=auth).status_code
+        == 201
+    )
+    quick = {"delivery_delay": 0.05, "read_delay": 0.05}
+    httpx.patch(f"{control}/customers/{CUSTOMER}", json=quick).raise_for_status()
+    deadline = time.monotonic() + 30
+    while (
+        httpx.get(f"{base}/v1/health", headers=auth).json()["health"]["gateway_status"]
+        != "connected"
+    ):
+        if time.monotonic() > deadline:
+            raise SystemExit("the coreapp did not connect")
+        time.sleep(0.1)
+    httpx.post(
+        f"{control}/customers/{CUSTOMER}/messages", json={"type": "text", "text": {"body": "hi"}}
+    ).raise_for_status()
+    time.sleep(0.5)
+
+
+def settle(env: dict[str, str], started: float) -> str:
+    """Wait until every accepted message is read; report the counts and the drain time."""
+
+    async def counts() -> dict[str, int]:
+        import sqlalchemy as sa
+
+        from waemu.storage.engine import create_engine
+
+        engine = create_engine(Settings.from_env(env).db)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    sa.text(
+                        "SELECT status, COUNT(*) FROM messages WHERE direction = 'out' "
+                        "GROUP BY status"
+                    )
+                )
+                return {status: int(n) for status, n in rows}
+        finally:
+            await engine.dispose()
+
+    last: dict[str, int] = {}
+    for _ in range(600):
+        last = asyncio.run(counts())
+        if set(last) <= {"read", "failed"}:
+            break
+        time.sleep(0.5)
+    return f"statuses={last} all_read_after={time.monotonic() - started:.1f}s"
 
 
 def run_wrk(base: str, token: str, endpoint: str, seconds: int, connections: int) -> str:
@@ -109,12 +180,18 @@ def main() -> None:
         "WACORE_PORT": str(free_port()),
         "WA_WEB_PORT": str(port),
         "WA_WEB_TLS": "0",
+        "WA_NETWORK_PORT": str(free_port()),
+        "WA_NETWORK_CONTROL_PORT": str(free_port()),
+        "WA_NETWORK_DATA_DIR": str(tmp / "network"),
         "WA_LOG_LEVEL": "WARNING",
     }
     procs = start(env, tmp)
     try:
         base = f"http://127.0.0.1:{port}"
         token = wait_token(base)
+        if args.endpoint == "messages":
+            register(base, f"http://127.0.0.1:{env['WA_NETWORK_CONTROL_PORT']}", token)
+        started = time.monotonic()
         out = run_wrk(base, token, args.endpoint, args.seconds, args.connections)
         rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -124,6 +201,8 @@ def main() -> None:
             f"req/s={rps.group(1) if rps else '?'} p50={lat.get('50')} p99={lat.get('99')} "
             f"errors={non2xx.group(1) if non2xx else 0}"
         )
+        if args.endpoint == "messages":
+            print(settle(env, started))
     finally:
         for p in reversed(procs):
             p.terminate()

@@ -29,3 +29,17 @@ def secret_key() -> str:
 def client_id() -> str:
     """The identity a coreapp presents to the network (its "identity keys")."""
     return secrets.token_hex(16)
+
+
+def _opaque(prefix: str, random_bytes: int) -> str:
+    return prefix + secrets.token_urlsafe(random_bytes)[: (random_bytes * 4 + 2) // 3]
+
+
+def outbound_message_id() -> str:
+    """A business message id in the real shape: ``gBEG`` + 23 url-safe characters (27)."""
+    return _opaque("gBEG", 17)
+
+
+def inbound_message_id() -> str:
+    """A customer message id in the real shape: ``ABGG`` + 24 url-safe characters (28)."""
+    return _opaque("ABGG", 18)

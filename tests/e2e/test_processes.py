@@ -53,7 +53,11 @@ def test_killed_coreapp_gives_enveloped_errors_then_recovers(processes: Processe
         processes.coreapp.start()
 
         def healthy() -> bool:
-            return http.get("/v1/health", headers=bearer(token)).status_code == 200
+            # 200 "uninitialized" comes first, while the coreapp still loads its state.
+            response = http.get("/v1/health", headers=bearer(token))
+            return response.status_code == 200 and response.json()["health"] == {
+                "gateway_status": "unregistered"
+            }
 
         wait_until(healthy, 60, "the restarted coreapp to answer")
         # The token from before the crash is still valid: the key and the user persisted.

@@ -180,16 +180,22 @@ async def test_lookups_lists_and_counts_lookups_when_filtered(net: Net) -> None:
 
 async def test_settings_switch_auto_create_and_survive_restart(tmp_path: Path) -> None:
     async with _network(tmp_path) as net:
-        assert (await net.control.get("/settings")).json() == {"auto_create_customers": True}
+        assert (await net.control.get("/settings")).json() == {
+            "auto_create_customers": True,
+            "realistic_statuses": False,
+        }
         changed = await net.control.put("/settings", json={"auto_create_customers": False})
-        assert changed.json() == {"auto_create_customers": False}
+        assert changed.json() == {"auto_create_customers": False, "realistic_statuses": False}
         unchanged = await net.control.put("/settings", json={})
-        assert unchanged.json() == {"auto_create_customers": False}
+        assert unchanged.json() == {"auto_create_customers": False, "realistic_statuses": False}
         (refused,) = await net.lookup(["+1 631 555 4321"])
         assert refused == {"input": "+1 631 555 4321", "status": "invalid", "delay": 0.0}
         assert net.world.customers.get("16315554321") is None
     async with _network(tmp_path) as net:
-        assert (await net.control.get("/settings")).json() == {"auto_create_customers": False}
+        assert (await net.control.get("/settings")).json() == {
+            "auto_create_customers": False,
+            "realistic_statuses": False,
+        }
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,19 @@ CC, PHONE, VNAME = "1", "6315550100", "Acme Shop"
 WA_ID = CC + PHONE
 PIN = "123456"
 SEED_IDS = [c["wa_id"] for c in load_seed(None)["customers"]]
-CUSTOMER_KEYS = {"wa_id", "name", "on_whatsapp", "lookup_delay", "identity", "identity_created"}
+CUSTOMER_KEYS = {
+    "wa_id",
+    "name",
+    "on_whatsapp",
+    "lookup_delay",
+    "identity",
+    "identity_created",
+    "delivery_delay",
+    "read_delay",
+    "reads",
+    "fail_code",
+    "online",
+}
 
 
 @dataclass

@@ -119,7 +119,7 @@ async def test_check_contacts_answers_invalid_when_auto_create_is_off(
 ) -> None:
     headers = await linked(sqlite_stack)
     switched = await sqlite_stack.control.put("/settings", json={"auto_create_customers": False})
-    assert switched.json() == {"auto_create_customers": False}
+    assert switched.json() == {"auto_create_customers": False, "realistic_statuses": False}
     response = await check(sqlite_stack, headers, ["+1 631 555 7778", "+1 631 555 1001"])
     assert statuses(response) == [
         {"input": "+1 631 555 7778", "status": "invalid"},

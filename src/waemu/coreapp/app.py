@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,6 +16,8 @@ from waemu.coreapp.handlers import account as account_handlers
 from waemu.coreapp.handlers import auth as auth_handlers
 from waemu.coreapp.handlers import contacts as contacts_handlers
 from waemu.coreapp.handlers import health as health_handlers
+from waemu.coreapp.handlers import media as media_handlers
+from waemu.coreapp.handlers import messages as messages_handlers
 from waemu.coreapp.handlers import settings as settings_handlers
 from waemu.coreapp.handlers import support as support_handlers
 from waemu.coreapp.handlers import users as users_handlers
@@ -25,17 +28,23 @@ from waemu.coreapp.services.account import AccountService
 from waemu.coreapp.services.auth import SigningKeyService
 from waemu.coreapp.services.contacts import ContactsService
 from waemu.coreapp.services.identity import IdentityService
+from waemu.coreapp.services.media import MediaService
 from waemu.coreapp.services.media_providers import MediaProvidersService
+from waemu.coreapp.services.message_media import MessageMedia
+from waemu.coreapp.services.messages import MessagesService
+from waemu.coreapp.services.outbound import OutboundQueue
 from waemu.coreapp.services.passwords import Hasher
 from waemu.coreapp.services.photo import PhotoService
 from waemu.coreapp.services.profile import ProfileService
 from waemu.coreapp.services.settings import SettingsService
 from waemu.coreapp.services.support import SupportService
+from waemu.coreapp.services.templates import TemplatesService
 from waemu.coreapp.services.users import LoginThrottle, UsersService
 from waemu.errors import ApiError
 from waemu.settings import Settings
 from waemu.storage import engine as db_engine
 from waemu.storage import migrate
+from waemu.storage.batch import BatchWriter
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +63,12 @@ class CoreApp:
         self.link: NetworkLink | None = None
         self._link_task: asyncio.Task[None] | None = None
         self.contacts: ContactsService | None = None
+        self.media: MediaService | None = None
+        self.writer: BatchWriter | None = None
+        self.outbound: OutboundQueue | None = None
+        self.messages: MessagesService | None = None
+        self.templates: TemplatesService | None = None
+        self._pushes: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {}
         self.dispatcher.register(health_handlers.operations(self.readiness))
 
     async def _initialize(self) -> None:
@@ -78,6 +93,12 @@ class CoreApp:
             settings_handlers.operations(app_settings, providers, profile, photo)
         )
         self.app_settings = app_settings
+        limit = self.settings.max_upload_bytes
+        self.media = MediaService(
+            sessions, self.clock, self.settings.media_dir, providers, max_upload_bytes=limit
+        )
+        await self.media.load()
+        self.dispatcher.register(media_handlers.operations(self.media))
         self.dispatcher.set_authorizer(users.authorize)
         account = AccountService(sessions)
         await account.load()
@@ -104,13 +125,32 @@ class CoreApp:
         contacts.link = identities.link = self.link
         self.dispatcher.register(contacts_handlers.operations(contacts, identities))
         self.contacts = contacts
+        self.writer = BatchWriter(sessions)
+        self.writer.start()
+        self.outbound = OutboundQueue(self.readiness)
+        self.outbound.link = self.link
+        self.messages = MessagesService(
+            sessions, self.writer, self.clock, self.readiness, account, self.outbound
+        )
+        self.dispatcher.register(messages_handlers.operations(self.messages))
+        self._pushes.update(messages_handlers.network_pushes(self.messages))
+        # Templates load on every new connection and check template/hsm sends (spec §12, §7.7).
+        self.templates = TemplatesService(self.link, self.readiness)
+        self.messages.preparers.append(self.templates.prepare)
+        self.messages.media = MessageMedia(self.media)
+        self.messages.preparers.append(self.messages.media.prepare)
+        await self.messages.requeue_unsent()
+        self.outbound.start()
         registered = account.registration is not None
         self.readiness.move(Phase.CONNECTING if registered else Phase.UNREGISTERED)
         self._link_task = asyncio.create_task(self.link.run(), name="network-link")
 
-    async def _network_request(self, op: str, _args: dict[str, Any]) -> Any:
-        """Requests the network pushes to this coreapp."""
-        raise ApiError(1014, f"the coreapp does not handle {op!r} from the network")
+    async def _network_request(self, op: str, args: dict[str, Any]) -> Any:
+        """Requests the network pushes to this coreapp (receipts, customer messages)."""
+        push = self._pushes.get(op)
+        if push is None:
+            raise ApiError(1014, f"the coreapp does not handle {op!r} from the network")
+        return await push(args)
 
     async def run(self, stop: asyncio.Event) -> int:
         """Serve until ``stop`` is set; returns the process exit code."""
@@ -142,6 +182,16 @@ class CoreApp:
         if self.link is not None:
             await self.link.close()
         await self.server.stop()
+        if self.outbound is not None:
+            await self.outbound.stop()
+        if self.messages is not None and self.messages.media is not None:
+            await self.messages.media.close()  # before the writer: they record failures
+        if self.writer is not None:
+            await self.writer.stop()
+        if self.media is not None:
+            await self.media.close()
+        if self.templates is not None:
+            await self.templates.close()
         if self.contacts is not None:
             await self.contacts.close()  # slow lookups still running in the background
         if self.engine is not None:

@@ -62,6 +62,10 @@ class Readiness:
         self.phase = Phase.UNINITIALIZED
         self._listeners: list[Callable[[Phase, Phase], None]] = []
 
+    def listen(self, listener: Callable[[Phase, Phase], None]) -> None:
+        """Call ``listener(before, after)`` on every move."""
+        self._listeners.append(listener)
+
     def move_if_needed(self, to: Phase) -> None:
         """Go to ``to`` unless already there."""
         if self.phase is not to:

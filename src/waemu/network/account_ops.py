@@ -77,6 +77,8 @@ def install(server: NetworkServer, world: World) -> None:
             if other is not session and other.peer is not None:
                 other.peer.close()  # one connection per number
         session.wa_id = wa_id
+        for listener in server.login_listeners:
+            listener(wa_id)
         return {"wa_id": wa_id, "vname": account.vname}
 
     async def set_pin(session: Session, args: dict[str, Any]) -> None:

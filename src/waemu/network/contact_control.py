@@ -19,6 +19,7 @@ class SettingsBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     auto_create_customers: bool | None = None
+    realistic_statuses: bool | None = None
 
 
 def create_router(world: World) -> APIRouter:
@@ -33,8 +34,8 @@ def create_router(world: World) -> APIRouter:
     @router.put("/settings")
     async def put_settings(body: SettingsBody) -> dict[str, Any]:
         """Change switches (saved in state.json); answers every switch."""
-        if body.auto_create_customers is not None:
-            world.settings.auto_create_customers = body.auto_create_customers
+        for name, value in body.model_dump(exclude_none=True).items():
+            setattr(world.settings, name, value)
         await world.save()
         return world.settings.to_json()
 

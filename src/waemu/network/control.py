@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from waemu.network.account_ops import business_wa_id
 from waemu.network.contact_control import create_router as contact_router
 from waemu.network.customers import Customer
+from waemu.network.message_control import create_router as message_router
 from waemu.network.server import NetworkServer
+from waemu.network.template_control import create_router as template_router
 from waemu.network.world import World
 
 DIGITS = re.compile(r"^[0-9]+$")
@@ -31,6 +33,11 @@ class CustomerBody(_Body):
     name: str = Field(min_length=1, max_length=256)
     on_whatsapp: bool = True
     lookup_delay: float = Field(default=0.0, ge=0, le=600)
+    delivery_delay: float | None = Field(default=None, ge=0, le=86400)
+    read_delay: float | None = Field(default=None, ge=0, le=86400)
+    reads: bool = True
+    fail_code: int | None = None
+    online: bool = True
 
 
 class CertificateBody(_Body):
@@ -168,4 +175,7 @@ def create_control_app(world: World, server: NetworkServer) -> FastAPI:
         return {"customers": len(world.customers.all()), "accounts": len(world.accounts.all())}
 
     app.include_router(contact_router(world))
+    app.include_router(template_router(world))
+    if server.messaging is not None:
+        app.include_router(message_router(world, server, server.messaging))
     return app

@@ -27,6 +27,14 @@ class Customer:
     lookup_delay: float = 0.0  # seconds a contact check takes ("processing" meanwhile)
     identity: str = field(default_factory=new_identity)
     identity_created: int = field(default_factory=lambda: int(time.time()))
+    # How the customer treats business messages (docs/network.md): None delays mean
+    # realistic random ones; ``reads`` False never reads; ``fail_code`` fails every message
+    # with that error; offline customers get messages once they come back online.
+    delivery_delay: float | None = None
+    read_delay: float | None = None
+    reads: bool = True
+    fail_code: int | None = None
+    online: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """The stored and control-API form."""

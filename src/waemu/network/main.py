@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import uvicorn
 import uvloop
 
-from waemu.network import account_ops, contact_ops
+from waemu.network import account_ops, contact_ops, message_ops, templates
 from waemu.network.control import create_control_app
 from waemu.network.server import NetworkServer
 from waemu.network.world import World
@@ -34,6 +34,8 @@ def build(settings: Settings) -> tuple[World, NetworkServer]:
     server = NetworkServer(settings.network_listen, settings.network_port)
     account_ops.install(server, world)
     contact_ops.install(server, world)
+    message_ops.install(server, world)
+    templates.install(server, world)
     return world, server
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from waemu.errors import ApiError
 from waemu.protocol.peer import Peer
+
+if TYPE_CHECKING:
+    from waemu.network.messaging import Messaging
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ class NetworkServer:
         self.sessions: set[Session] = set()
         self.outage = False
         self._ops: dict[str, SessionOp] = {"hello": self._hello}
+        # Called with a business wa_id when its coreapp logs in (to push what waited).
+        self.login_listeners: list[Callable[[str], None]] = []
+        self.messaging: Messaging | None = None  # set by message_ops.install
         self._server: asyncio.Server | None = None
 
     def register(self, name: str, op: SessionOp) -> None:

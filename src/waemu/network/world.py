@@ -16,6 +16,7 @@ from waemu.network.certificates import CertificateAuthority
 from waemu.network.customers import Customer, Customers
 from waemu.network.lookups import LookupLog
 from waemu.network.store import NetworkStore
+from waemu.network.templates import TemplateStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ class NetworkSettings:
     # A well-formed number nobody has yet becomes a customer on WhatsApp when looked up
     # ("Customer 5678"); when off it is answered "invalid".
     auto_create_customers: bool = True
+    # Receipts as the real client produced them: now and then a duplicate, or ``delivered``
+    # after ``read`` (spec §11.1). Off: each receipt once, in order.
+    realistic_statuses: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The stored and control-API form."""
@@ -69,19 +73,32 @@ class World:
             self.customers = self._seed_customers()
             self.accounts = Accounts()
             self.settings = NetworkSettings()
+            self.templates = self._seed_templates()
         else:
             self.customers = Customers([Customer.from_json(c) for c in saved["customers"]])
             self.accounts = Accounts([Account.from_json(a) for a in saved["accounts"]])
             self.accounts.registration_blocked = bool(saved.get("registration_blocked"))
             self.settings = NetworkSettings.from_json(saved.get("settings") or {})
+            # A state saved before templates existed starts with the seed's (docs/templates.md).
+            saved_templates = saved.get("templates")
+            self.templates = (
+                TemplateStore.from_json(saved_templates)
+                if isinstance(saved_templates, dict)
+                else self._seed_templates()
+            )
 
     def _seed_customers(self) -> Customers:
         seed = load_seed(self.seed_path)
         return Customers([Customer.from_json(c) for c in seed.get("customers", [])])
 
+    def _seed_templates(self, namespaces: dict[str, str] | None = None) -> TemplateStore:
+        return TemplateStore.from_seed(load_seed(self.seed_path), namespaces)
+
     def reset(self, *, accounts: bool) -> None:
         """Back to the seed population (and no accounts when ``accounts``)."""
         self.customers = self._seed_customers()
+        # The seed's templates again; businesses keep their namespaces unless forgotten.
+        self.templates = self._seed_templates(None if accounts else self.templates.namespaces)
         if accounts:
             self.accounts = Accounts()
 
@@ -106,5 +123,6 @@ class World:
                 "accounts": self.accounts.to_json(),
                 "registration_blocked": self.accounts.registration_blocked,
                 "settings": self.settings.to_json(),
+                "templates": self.templates.to_json(),
             }
         )

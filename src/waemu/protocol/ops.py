@@ -41,3 +41,10 @@ BUSINESS_PROFILE_SET = "business.profile.set"
 BUSINESS_COMPLIANCE_GET = "business.compliance_info.get"
 BUSINESS_COMPLIANCE_SET = "business.compliance_info.set"
 SUPPORT = "support.get"
+
+MESSAGES_SEND = "messages.send"
+MESSAGES_MARK_READ = "messages.mark_read"
+
+MEDIA_REGISTER = "media.register"
+MEDIA_GET = "media.get"
+MEDIA_DELETE = "media.delete"

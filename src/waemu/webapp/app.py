@@ -14,7 +14,17 @@ from waemu.webapp import errors
 from waemu.webapp.deps import Services
 from waemu.webapp.envelope import Envelope
 from waemu.webapp.middleware import EdgeMiddleware
-from waemu.webapp.routes import account, contacts, health, profile, support, unbuilt, users
+from waemu.webapp.routes import (
+    account,
+    contacts,
+    health,
+    media,
+    messages,
+    profile,
+    support,
+    unbuilt,
+    users,
+)
 from waemu.webapp.routes import settings as settings_routes
 from waemu.webapp.tokens import SigningKeys, Tokens
 
@@ -49,6 +59,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         max_json_bytes=settings.max_json_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.include_router(messages.router)  # first: the hot path matches without scanning
     app.include_router(users.router)
     app.include_router(health.router)
     app.include_router(support.router)
@@ -57,5 +68,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(settings_routes.router)
     app.include_router(profile.router)
     app.include_router(profile.public)
+    app.include_router(media.router)
     app.include_router(unbuilt.router)
     return app

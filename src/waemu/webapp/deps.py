@@ -29,8 +29,8 @@ class Services:
     envelope: Envelope
 
 
-def services(request: Request) -> Services:
-    """The application's shared services."""
+async def services(request: Request) -> Services:
+    """The application's shared services (async: a sync dependency costs a thread hop)."""
     found: Services = request.app.state.services
     return found
 

@@ -2,6 +2,8 @@
 
 from waemu.storage.tables.config import ConfigRow
 from waemu.storage.tables.contacts import ContactIdentityRow, ContactRow
+from waemu.storage.tables.media import MediaRow
+from waemu.storage.tables.messages import MessageRow, MessageStatusRow
 from waemu.storage.tables.settings import MediaProviderRow, ProfilePhotoRow
 from waemu.storage.tables.users import RevokedTokenRow, UserRow
 
@@ -10,6 +12,9 @@ __all__ = [
     "ContactIdentityRow",
     "ContactRow",
     "MediaProviderRow",
+    "MediaRow",
+    "MessageRow",
+    "MessageStatusRow",
     "ProfilePhotoRow",
     "RevokedTokenRow",
     "UserRow",

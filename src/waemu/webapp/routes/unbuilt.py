@@ -12,10 +12,6 @@ from waemu.errors import ApiError
 
 # (path, methods) from the spec's section 4 inventory.
 UNBUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("/v1/messages", ("POST",)),
-    ("/v1/messages/{message_id}", ("PUT",)),
-    ("/v1/media", ("POST",)),
-    ("/v1/media/{media_id}", ("GET", "DELETE")),
     ("/v1/settings/backup", ("POST",)),
     ("/v1/settings/restore", ("POST",)),
     ("/v1/stats/app", ("GET",)),

@@ -1,0 +1,90 @@
+"""Control API endpoints for messages: what customers received, customers writing to the
+business, and customers' behaviour (delays, never reading, failures, going offline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from waemu.network.customers import Customer
+from waemu.network.messaging import Messaging
+from waemu.network.server import NetworkServer
+from waemu.network.world import World
+
+
+class BehaviourBody(BaseModel):
+    """``PATCH /customers/{wa_id}``: the fields to change; the others keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    on_whatsapp: bool | None = None
+    lookup_delay: float | None = Field(default=None, ge=0, le=600)
+    delivery_delay: float | None = Field(default=None, ge=0, le=86400)
+    read_delay: float | None = Field(default=None, ge=0, le=86400)
+    reads: bool | None = None
+    fail_code: int | None = None
+    online: bool | None = None
+
+
+class CustomerMessageBody(BaseModel):
+    """``POST /customers/{wa_id}/messages``: what the customer sends, in the webhook shape
+    of spec §11.2 (``type`` and the object named after it); ``business`` picks the number
+    it goes to when the network holds more than one."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(min_length=1, max_length=32)
+    business: str | None = None
+
+
+def create_router(world: World, server: NetworkServer, messaging: Messaging) -> APIRouter:
+    """The message endpoints of the control API."""
+    router = APIRouter(tags=["messages"])
+
+    def customer(wa_id: str) -> Customer:
+        found = world.customers.get(wa_id)
+        if found is None:
+            raise HTTPException(404, f"no customer {wa_id}")
+        return found
+
+    @router.get("/customers/{wa_id}/messages")
+    async def customer_messages(wa_id: str) -> dict[str, Any]:
+        """What the customer received from businesses and sent to them, oldest first."""
+        customer(wa_id)
+        return {"messages": list(messaging.inboxes.get(wa_id, ()))}
+
+    @router.patch("/customers/{wa_id}")
+    async def change_customer(wa_id: str, body: BehaviourBody) -> dict[str, Any]:
+        """Change some of a customer's fields; ``fail_code: null`` is sent as 0 to clear."""
+        found = customer(wa_id)
+        changes = body.model_dump(exclude_unset=True)
+        was_online = found.online
+        for name, value in changes.items():
+            setattr(found, name, value if not (name == "fail_code" and value == 0) else None)
+        await world.save()
+        if found.online and not was_online:
+            messaging.release(wa_id)
+        return found.to_json()
+
+    @router.post("/customers/{wa_id}/messages")
+    async def customer_sends(wa_id: str, body: CustomerMessageBody) -> dict[str, Any]:
+        """The customer sends the business a message (it reaches the webhook)."""
+        sender = customer(wa_id)
+        if not sender.on_whatsapp:
+            raise HTTPException(400, f"{wa_id} is not on WhatsApp")
+        business = body.business or _only_business(world)
+        content = body.model_dump(exclude={"business"})
+        message = messaging.customer_writes(business, sender, content)
+        return {"id": message["id"], "business": business}
+
+    return router
+
+
+def _only_business(world: World) -> str:
+    registered = [a.wa_id for a in world.accounts.all() if a.registered]
+    if len(registered) != 1:
+        raise HTTPException(400, "name the business number in 'business'")
+    return registered[0]

@@ -1,0 +1,247 @@
+"""Messages on the simulated network: delivery to customers, receipts, conversations.
+
+The network takes a business's messages (``accept``), decides each one's fate as WhatsApp's
+servers would — unknown or non-WhatsApp recipients, the 24-hour customer-service window,
+a customer's own behaviour — and produces the receipts ``sent`` → ``delivered`` → ``read``
+(or ``failed``) with ``conversation`` and ``pricing`` (spec §11.3). Receipts and customer
+messages for a business wait in its queue until its coreapp is logged in (offline messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from waemu.errors import lookup as error_spec
+from waemu.ids import inbound_message_id
+from waemu.network.contact_ops import ContactDirectory
+from waemu.network.customers import Customer
+from waemu.network.world import World
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+ERRORS_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
+TEMPLATE_TYPES = ("template", "hsm")
+INBOX_LIMIT = 500
+SEEN_LIMIT = 200_000
+
+
+def error_object(code: int) -> dict[str, Any]:
+    """An error as failed receipts carry it (spec §11.3)."""
+    return {"code": code, "title": error_spec(code).title, "href": ERRORS_HREF}
+
+
+@dataclass
+class Conversation:
+    """A 24-hour conversation between a business and a customer (spec §11.3)."""
+
+    id: str
+    origin: str
+    expires: float
+    announced: bool = False  # expiration_timestamp goes on the first receipt only
+
+
+class Messaging:
+    """Delivery, receipts and the per-business queues of the network."""
+
+    def __init__(
+        self, world: World, directory: ContactDirectory, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.world = world
+        self.directory = directory
+        self.clock = clock
+        self.windows: dict[tuple[str, str], float] = {}  # (business, customer) -> last message
+        self.conversations: dict[tuple[str, str], Conversation] = {}
+        self.inboxes: dict[str, deque[dict[str, Any]]] = {}
+        self.queues: dict[str, deque[tuple[str, dict[str, Any]]]] = {}
+        self._seen: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._on_queued: list[Callable[[str], None]] = []
+        self._held: dict[str, list[tuple[str, str, Customer]]] = {}  # offline customers
+
+    # -- queues ----------------------------------------------------------------------------
+
+    def on_queued(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(business)`` whenever something is queued for a business."""
+        self._on_queued.append(listener)
+
+    def _queue(self, business: str, kind: str, item: dict[str, Any]) -> None:
+        self.queues.setdefault(business, deque()).append((kind, item))
+        for listener in self._on_queued:
+            listener(business)
+
+    def take(self, business: str, limit: int = 500) -> list[tuple[str, dict[str, Any]]]:
+        """Up to ``limit`` queued items for ``business`` (put them back with ``give_back``)."""
+        queue = self.queues.get(business)
+        if not queue:
+            return []
+        return [queue.popleft() for _ in range(min(limit, len(queue)))]
+
+    def give_back(self, business: str, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """Return items that could not be pushed, in their order, to the front."""
+        self.queues.setdefault(business, deque()).extendleft(reversed(items))
+
+    # -- the business sends ----------------------------------------------------------------
+
+    def accept(self, business: str, cc: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Take one business message; its ``sent``/``failed`` receipt is the answer."""
+        message_id = str(message["id"])
+        known = self._seen.get(message_id)
+        if known is not None:
+            return known  # a coreapp re-sending after a crash: same answer, no duplicate
+        receipt = self._accept(business, cc, message)
+        self._seen[message_id] = receipt
+        if len(self._seen) > SEEN_LIMIT:
+            self._seen.popitem(last=False)
+        return receipt
+
+    def _accept(self, business: str, cc: str, message: dict[str, Any]) -> dict[str, Any]:
+        now = self.clock()
+        answer, customer, _created = self.directory.resolve(str(message.get("to", "")), cc)
+        kind = str(message.get("type", "text"))
+        receipt: dict[str, Any] = {
+            "id": message["id"],
+            "timestamp": int(now),
+            "recipient_id": answer.get("wa_id") or _digits(message),
+        }
+        if customer is None or not customer.on_whatsapp:
+            # v2.43+: no synchronous check; templates fail 1013, the rest 470 (spec §6.2).
+            return self._failed(receipt, 1013 if kind in TEMPLATE_TYPES else 470)
+        if customer.fail_code is not None:
+            return self._failed(receipt, customer.fail_code)
+        window_open = now - self.windows.get((business, customer.wa_id), 0.0) < DAY
+        if kind not in TEMPLATE_TYPES and not window_open:
+            return self._failed(receipt, 470)  # outside the customer-service window (§7.11)
+        conversation = self._conversation(business, customer.wa_id, window_open, now)
+        receipt.update(status="sent", **self._billing(conversation))
+        self._remember(
+            customer.wa_id,
+            {
+                **{k: v for k, v in message.items() if k != "to"},
+                "direction": "to_customer",
+                "business": business,
+                "status": "sent",
+                "timestamp": int(now),
+                # Template sends: what the phone shows, rendered (docs/templates.md).
+                **self.world.templates.rendering(business, message),
+            },
+        )
+        self._schedule_delivery(business, message_id=str(message["id"]), customer=customer)
+        return receipt
+
+    @staticmethod
+    def _failed(receipt: dict[str, Any], code: int) -> dict[str, Any]:
+        receipt.update(status="failed", errors=[error_object(code)])
+        return receipt
+
+    def _conversation(
+        self, business: str, customer: str, window_open: bool, now: float
+    ) -> Conversation:
+        key = (business, customer)
+        current = self.conversations.get(key)
+        if current is None or current.expires <= now:
+            origin = "user_initiated" if window_open else "business_initiated"
+            current = Conversation(uuid.uuid4().hex, origin, now + DAY)
+            self.conversations[key] = current
+        return current
+
+    @staticmethod
+    def _billing(conversation: Conversation) -> dict[str, Any]:
+        block: dict[str, Any] = {"id": conversation.id, "origin": {"type": conversation.origin}}
+        if not conversation.announced:
+            block["expiration_timestamp"] = int(conversation.expires)
+            conversation.announced = True
+        pricing = {"billable": True, "pricing_model": "CBP", "category": conversation.origin}
+        return {"conversation": block, "pricing": pricing}
+
+    # -- the customer's side ---------------------------------------------------------------
+
+    def _remember(self, customer: str, entry: dict[str, Any]) -> None:
+        inbox = self.inboxes.setdefault(customer, deque(maxlen=INBOX_LIMIT))
+        inbox.append(entry)
+
+    def _entry(self, customer: str, message_id: str) -> dict[str, Any] | None:
+        inbox: deque[dict[str, Any]] = self.inboxes.get(customer, deque())
+        return next((entry for entry in reversed(inbox) if entry.get("id") == message_id), None)
+
+    def _schedule_delivery(self, business: str, *, message_id: str, customer: Customer) -> None:
+        if not customer.online:
+            self._held.setdefault(customer.wa_id, []).append((business, message_id, customer))
+            return
+        delay = customer.delivery_delay
+        if delay is None:
+            delay = random.uniform(0.2, 1.5)
+        loop = asyncio.get_running_loop()
+        loop.call_later(delay, self._delivered, business, message_id, customer.wa_id)
+
+    def _delivered(self, business: str, message_id: str, customer_id: str) -> None:
+        self._receipt(business, message_id, customer_id, "delivered")
+        customer = self.world.customers.get(customer_id)
+        if customer is None or not customer.reads:
+            return
+        delay = customer.read_delay
+        if delay is None:
+            delay = random.uniform(1.0, 4.0)
+        asyncio.get_running_loop().call_later(
+            delay, self._receipt, business, message_id, customer_id, "read"
+        )
+
+    def _receipt(self, business: str, message_id: str, customer_id: str, status: str) -> None:
+        entry = self._entry(customer_id, message_id)
+        if entry is not None:
+            entry["status"] = status
+        conversation = self.conversations.get((business, customer_id))
+        receipt: dict[str, Any] = {
+            "id": message_id,
+            "status": status,
+            "timestamp": int(self.clock()),
+            "recipient_id": customer_id,
+        }
+        if conversation is not None:
+            receipt.update(self._billing(conversation))
+        self._queue(business, "statuses", receipt)
+        if self.world.settings.realistic_statuses and random.random() < 0.1:
+            self._queue(business, "statuses", dict(receipt))  # a duplicate, as in real life
+
+    def release(self, customer_id: str) -> None:
+        """A customer came online: deliver what was held for them."""
+        for business, message_id, customer in self._held.pop(customer_id, []):
+            self._schedule_delivery(business, message_id=message_id, customer=customer)
+
+    def customer_writes(
+        self, business: str, customer: Customer, content: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A customer sends the business a message; it opens the 24-hour window."""
+        now = self.clock()
+        message: dict[str, Any] = {
+            "from": customer.wa_id,
+            "id": inbound_message_id(),
+            "timestamp": str(int(now)),
+            **content,
+        }
+        self.windows[(business, customer.wa_id)] = now
+        self._remember(
+            customer.wa_id,
+            {**message, "direction": "to_business", "business": business, "status": "sent"},
+        )
+        contact = {"profile": {"name": customer.name}, "wa_id": customer.wa_id}
+        self._queue(business, "messages", {"message": message, "contact": contact})
+        return message
+
+    def business_read(self, customer_id: str, message_ids: list[str]) -> None:
+        """The business marked customer messages read: the customer sees blue ticks."""
+        wanted = set(message_ids)
+        for entry in self.inboxes.get(customer_id, ()):
+            if entry.get("id") in wanted and entry.get("direction") == "to_business":
+                entry["status"] = "read"
+
+
+def _digits(message: dict[str, Any]) -> str:
+    return "".join(c for c in str(message.get("to", "")) if c.isdigit())

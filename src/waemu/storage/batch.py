@@ -1,0 +1,112 @@
+"""Group commit: many concurrent writes share one transaction.
+
+A request that must be persisted before its reply (an accepted message, a receipt) hands an
+item to the writer under a *kind* and waits; the writer takes everything that arrived
+meanwhile, gives each kind's items to that kind's flusher in one call — so a flusher can use
+one multi-row statement for all of them — and commits once. Throughput grows with load
+instead of being capped by one commit per request. If a batch fails, its items are retried
+one by one, so a single bad item fails alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+Flusher = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+
+
+class WriteFailed(RuntimeError):
+    """The database refused an item."""
+
+
+class BatchWriter:
+    """Runs submitted items in shared transactions, kinds in order of first arrival."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = 1000) -> None:
+        self.sessions = sessions
+        self.max_batch = max_batch
+        self._flushers: dict[str, Flusher] = {}
+        self._queue: list[tuple[str, Any, asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+
+    def register(self, kind: str, flusher: Flusher) -> None:
+        """Say how items of ``kind`` are written."""
+        self._flushers[kind] = flusher
+
+    def start(self) -> None:
+        """Start the writer task."""
+        self._task = asyncio.create_task(self._run(), name="batch-writer")
+
+    async def add(self, kind: str, item: Any) -> None:
+        """Write ``item`` in the next transaction; returns once it is committed."""
+        await self.add_many(kind, [item])
+
+    async def add_many(self, kind: str, items: list[Any]) -> None:
+        """Write ``items`` (together where the batch size allows); returns once committed."""
+        if kind not in self._flushers:
+            raise KeyError(f"no flusher for {kind!r}")
+        if self._task is None or self._task.done():
+            raise RuntimeError("the batch writer is not running")
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[None]] = []
+        for item in items:
+            future: asyncio.Future[None] = loop.create_future()
+            self._queue.append((kind, item, future))
+            futures.append(future)
+        self._idle.clear()
+        self._wake.set()
+        await asyncio.gather(*futures)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch = self._queue[: self.max_batch]
+                del self._queue[: self.max_batch]
+                await self._commit(batch)
+            self._idle.set()
+
+    async def _commit(self, batch: list[tuple[str, Any, asyncio.Future[None]]]) -> None:
+        grouped: dict[str, list[Any]] = {}
+        for kind, item, _future in batch:
+            grouped.setdefault(kind, []).append(item)
+        try:
+            async with self.sessions.begin() as session:
+                for kind, items in grouped.items():
+                    await self._flushers[kind](session, items)
+        except Exception:
+            if len(batch) > 1:
+                for entry in batch:  # find the culprit: each item alone
+                    await self._commit([entry])
+                return
+            log.exception("write of %s failed", batch[0][0])
+            future = batch[0][2]
+            if not future.done():
+                future.set_exception(WriteFailed("the database refused the write"))
+            return
+        for _kind, _item, future in batch:
+            if not future.done():
+                future.set_result(None)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Finish what is queued (up to ``grace`` seconds), then stop."""
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            log.error("%d writes were still queued at shutdown", len(self._queue))
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
