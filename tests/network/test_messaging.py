@@ -84,3 +84,21 @@ async def test_a_repeated_message_id_gets_the_same_answer(messaging: Messaging) 
     assert again is first
     held = [m for m in messaging.inboxes[ALICE] if m["id"] == "same"]
     assert len(held) == 1
+
+
+async def test_realistic_mode_repeats_and_reorders_receipts(
+    messaging: Messaging, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    monkeypatch.setattr(random, "random", lambda: 0.0)  # every chance taken
+    messaging.world.settings.realistic_statuses = True
+    customer = messaging.world.customers.get(ALICE)
+    assert customer is not None
+    customer.delivery_delay = customer.read_delay = 0.0
+    messaging.accept(BUSINESS, CC, template("t"))
+    import asyncio
+
+    await asyncio.sleep(0.05)
+    statuses = [item["status"] for _kind, item in messaging.take(BUSINESS)]
+    assert statuses == ["delivered", "delivered", "read", "read", "delivered"]

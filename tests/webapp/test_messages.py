@@ -151,3 +151,30 @@ async def test_mark_read_needs_status_read(sqlite_stack: InProcessStack) -> None
             "/v1/messages/ABGGx", headers=bearer(token), json=body
         )
         assert_error(response, 400, code, "status" if code != 1010 else "x")
+
+
+async def test_control_api_forces_receipts_for_one_message(stack: InProcessStack) -> None:
+    token = await ready(stack, ALICE)
+    await customer_writes(stack, ALICE)
+    message_id = await send_text(stack, token, ALICE)
+    await until(lambda: receipts(stack, message_id), ["sent", "delivered", "read"])
+    deleted = await stack.control.post(
+        f"/messages/{message_id}/receipts", json={"status": "deleted"}
+    )
+    assert deleted.json() == {"id": message_id, "status": "deleted"}
+    await until(lambda: receipts(stack, message_id), ["sent", "delivered", "read", "deleted"])
+    assert await stored_status(stack, message_id) == "deleted"
+    missing = await stack.control.post("/messages/gBEGnope/receipts", json={"status": "read"})
+    assert missing.status_code == 404
+
+
+async def test_forced_failure_carries_its_code(sqlite_stack: InProcessStack) -> None:
+    token = await ready(sqlite_stack, ALICE)
+    await customer_writes(sqlite_stack, ALICE)
+    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"online": False})
+    message_id = await send_text(sqlite_stack, token, ALICE)
+    await until(lambda: receipts(sqlite_stack, message_id), ["sent"])
+    await sqlite_stack.control.post(
+        f"/messages/{message_id}/receipts", json={"status": "failed", "code": 131}
+    )
+    await until(lambda: stored_status(sqlite_stack, message_id), "failed")

@@ -3,7 +3,7 @@ business, and customers' behaviour (delays, never reading, failures, going offli
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +38,15 @@ class CustomerMessageBody(BaseModel):
 
     type: str = Field(min_length=1, max_length=32)
     business: str | None = None
+
+
+class ReceiptBody(BaseModel):
+    """``POST /messages/{id}/receipts``: a receipt to produce now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["delivered", "read", "deleted", "failed"]
+    code: int | None = Field(default=None, ge=1, le=99999)
 
 
 def create_router(world: World, server: NetworkServer, messaging: Messaging) -> APIRouter:
@@ -79,6 +88,14 @@ def create_router(world: World, server: NetworkServer, messaging: Messaging) -> 
         content = body.model_dump(exclude={"business"})
         message = messaging.customer_writes(business, sender, content)
         return {"id": message["id"], "business": business}
+
+    @router.post("/messages/{message_id}/receipts")
+    async def message_receipt(message_id: str, body: ReceiptBody) -> dict[str, Any]:
+        """Produce one receipt for a business message now (``failed`` with ``code``,
+        default 500), whatever the customer's settings."""
+        if not messaging.force(message_id, body.status, body.code):
+            raise HTTPException(404, f"the network never took message {message_id}")
+        return {"id": message_id, "status": body.status}
 
     return router
 

@@ -65,6 +65,7 @@ class Messaging:
         self._seen: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._on_queued: list[Callable[[str], None]] = []
         self._held: dict[str, list[tuple[str, str, Customer]]] = {}  # offline customers
+        self._recipients: dict[str, tuple[str, str]] = {}  # message id -> business, customer
 
     # -- queues ----------------------------------------------------------------------------
 
@@ -133,6 +134,9 @@ class Messaging:
                 **self.world.templates.rendering(business, message),
             },
         )
+        self._recipients[str(message["id"])] = (business, customer.wa_id)
+        if len(self._recipients) > SEEN_LIMIT:
+            self._recipients.pop(next(iter(self._recipients)))
         self._schedule_delivery(business, message_id=str(message["id"]), customer=customer)
         return receipt
 
@@ -193,7 +197,26 @@ class Messaging:
             delay, self._receipt, business, message_id, customer_id, "read"
         )
 
-    def _receipt(self, business: str, message_id: str, customer_id: str, status: str) -> None:
+    def force(self, message_id: str, status: str, code: int | None = None) -> bool:
+        """A receipt for one message, now, whatever the customer's settings: ``delivered``,
+        ``read``, ``deleted`` (the customer deleted it) or ``failed`` with ``code`` (control
+        API). False when the network never took that message."""
+        found = self._recipients.get(message_id)
+        if found is None:
+            return False
+        business, customer_id = found
+        errors = [error_object(code or 500)] if status == "failed" else None
+        self._receipt(business, message_id, customer_id, status, errors)
+        return True
+
+    def _receipt(
+        self,
+        business: str,
+        message_id: str,
+        customer_id: str,
+        status: str,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         entry = self._entry(customer_id, message_id)
         if entry is not None:
             entry["status"] = status
@@ -204,11 +227,18 @@ class Messaging:
             "timestamp": int(self.clock()),
             "recipient_id": customer_id,
         }
-        if conversation is not None:
+        if errors is not None:
+            receipt["errors"] = errors
+        elif conversation is not None:
             receipt.update(self._billing(conversation))
         self._queue(business, "statuses", receipt)
-        if self.world.settings.realistic_statuses and random.random() < 0.1:
-            self._queue(business, "statuses", dict(receipt))  # a duplicate, as in real life
+        if self.world.settings.realistic_statuses:
+            # As the real client sometimes did (spec §11.1): a repeated receipt, or a
+            # "delivered" that arrives after "read".
+            if random.random() < 0.1:
+                self._queue(business, "statuses", dict(receipt))
+            if status == "read" and random.random() < 0.1:
+                self._queue(business, "statuses", {**receipt, "status": "delivered"})
 
     def release(self, customer_id: str) -> None:
         """A customer came online: deliver what was held for them."""
