@@ -43,6 +43,7 @@ CUSTOMER_KEYS = {
     "reads",
     "fail_code",
     "online",
+    "blocked",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.messaging import (
     ALICE,
     BOB,
@@ -178,3 +180,15 @@ async def test_forced_failure_carries_its_code(sqlite_stack: InProcessStack) -> 
         f"/messages/{message_id}/receipts", json={"status": "failed", "code": 131}
     )
     await until(lambda: stored_status(sqlite_stack, message_id), "failed")
+
+
+async def test_customer_who_blocked_the_business_never_gets_it(
+    sqlite_stack: InProcessStack,
+) -> None:
+    token = await ready(sqlite_stack, ALICE)
+    await customer_writes(sqlite_stack, ALICE)
+    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"blocked": True})
+    message_id = await send_text(sqlite_stack, token, ALICE)
+    await until(lambda: receipts(sqlite_stack, message_id), ["sent"])
+    await asyncio.sleep(0.2)  # well past the customer's 20 ms delivery delay
+    assert await receipts(sqlite_stack, message_id) == ["sent"]

@@ -38,6 +38,7 @@ class CustomerBody(_Body):
     reads: bool = True
     fail_code: int | None = None
     online: bool = True
+    blocked: bool = False
 
 
 class CertificateBody(_Body):

@@ -35,6 +35,9 @@ class Customer:
     reads: bool = True
     fail_code: int | None = None
     online: bool = True
+    # The customer blocked the business: as on a real phone, the business is not told;
+    # its messages stay "sent" (one tick) and are never delivered.
+    blocked: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The stored and control-API form."""

@@ -27,6 +27,7 @@ class BehaviourBody(BaseModel):
     reads: bool | None = None
     fail_code: int | None = None
     online: bool | None = None
+    blocked: bool | None = None
 
 
 class CustomerMessageBody(BaseModel):

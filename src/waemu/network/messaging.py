@@ -176,6 +176,8 @@ class Messaging:
         return next((entry for entry in reversed(inbox) if entry.get("id") == message_id), None)
 
     def _schedule_delivery(self, business: str, *, message_id: str, customer: Customer) -> None:
+        if customer.blocked:
+            return  # never delivered, and the business is not told why
         if not customer.online:
             self._held.setdefault(customer.wa_id, []).append((business, message_id, customer))
             return
