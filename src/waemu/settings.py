@@ -144,6 +144,7 @@ class Settings:
     network_seed: Path | None = None
     reconnect_min_seconds: float = 1.0
     reconnect_max_seconds: float = 30.0
+    webhook_timeout_seconds: float = 20.0
     # Contact checks (docs/contacts.md): numbers per POST /v1/contacts, the "wait" bound.
     contacts_max_per_call: int = 1000
     contacts_wait_seconds: float = 20.0
@@ -203,6 +204,7 @@ class Settings:
             network_seed=Path(env["WA_NETWORK_SEED"]) if env.get("WA_NETWORK_SEED") else None,
             reconnect_min_seconds=_int(env, "WA_NETWORK_RECONNECT_MIN_MS", 1000) / 1000,
             reconnect_max_seconds=_int(env, "WA_NETWORK_RECONNECT_MAX_MS", 30000) / 1000,
+            webhook_timeout_seconds=_float(env, "WA_WEBHOOK_TIMEOUT_SECONDS", 20.0),
             contacts_max_per_call=_contacts_max(env),
             contacts_wait_seconds=_contacts_wait(env),
         )

@@ -45,6 +45,9 @@ from waemu.settings import Settings
 from waemu.storage import engine as db_engine
 from waemu.storage import migrate
 from waemu.storage.batch import BatchWriter
+from waemu.storage.repos import webhooks as webhook_repo
+from waemu.webhooks.dispatcher import Dispatcher as WebhookDispatcher
+from waemu.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ class CoreApp:
         self.outbound: OutboundQueue | None = None
         self.messages: MessagesService | None = None
         self.templates: TemplatesService | None = None
+        self.webhooks: WebhookDispatcher | None = None
         self._pushes: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {}
         self.dispatcher.register(health_handlers.operations(self.readiness))
 
@@ -139,11 +143,31 @@ class CoreApp:
         self.messages.preparers.append(self.templates.prepare)
         self.messages.media = MessageMedia(self.media)
         self.messages.preparers.append(self.messages.media.prepare)
+        # Webhooks: an outbox row per notification, written with its cause (spec §11.1).
+        self.webhooks = WebhookDispatcher(
+            sessions,
+            self.clock,
+            app_settings.application,
+            timeout=self.settings.webhook_timeout_seconds,
+        )
+        self.messages.listeners.append(
+            Outbox(self.clock, app_settings.application, self.webhooks.kick)
+        )
+        app_settings.subscribe(lambda _changed: self.webhooks_kick())
+        if not app_settings.application().callback_persist:
+            async with sessions.begin() as session:  # undelivered callbacks do not survive
+                await webhook_repo.clear(session)
+        self.webhooks.start()
         await self.messages.requeue_unsent()
         self.outbound.start()
         registered = account.registration is not None
         self.readiness.move(Phase.CONNECTING if registered else Phase.UNREGISTERED)
         self._link_task = asyncio.create_task(self.link.run(), name="network-link")
+
+    def webhooks_kick(self) -> None:
+        """Tell the webhook dispatcher to look again (settings changed)."""
+        if self.webhooks is not None:
+            self.webhooks.kick()
 
     async def _network_request(self, op: str, args: dict[str, Any]) -> Any:
         """Requests the network pushes to this coreapp (receipts, customer messages)."""
@@ -186,6 +210,8 @@ class CoreApp:
             await self.outbound.stop()
         if self.messages is not None and self.messages.media is not None:
             await self.messages.media.close()  # before the writer: they record failures
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         if self.writer is not None:
             await self.writer.stop()
         if self.media is not None:

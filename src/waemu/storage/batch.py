@@ -85,6 +85,10 @@ class BatchWriter:
             async with self.sessions.begin() as session:
                 for kind, items in grouped.items():
                     await self._flushers[kind](session, items)
+            # Flushers may ask to be told once their rows are visible (the outbox wakes its
+            # dispatcher this way).
+            for callback in session.sync_session.info.pop("after_commit", []):
+                callback()
         except Exception:
             if len(batch) > 1:
                 for entry in batch:  # find the culprit: each item alone

@@ -6,6 +6,7 @@ from waemu.storage.tables.media import MediaRow
 from waemu.storage.tables.messages import MessageRow, MessageStatusRow
 from waemu.storage.tables.settings import MediaProviderRow, ProfilePhotoRow
 from waemu.storage.tables.users import RevokedTokenRow, UserRow
+from waemu.storage.tables.webhooks import WebhookAttemptRow, WebhookRow
 
 __all__ = [
     "ConfigRow",
@@ -18,4 +19,6 @@ __all__ = [
     "ProfilePhotoRow",
     "RevokedTokenRow",
     "UserRow",
+    "WebhookAttemptRow",
+    "WebhookRow",
 ]

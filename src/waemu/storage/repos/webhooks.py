@@ -1,0 +1,77 @@
+"""The webhook outbox and the attempts journal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from waemu.storage.tables import WebhookAttemptRow, WebhookRow
+
+OUTBOX: sa.Table = WebhookRow.__table__  # type: ignore[assignment]
+ATTEMPTS: sa.Table = WebhookAttemptRow.__table__  # type: ignore[assignment]
+JOURNAL_LIMIT = 10_000
+
+_RETRY_LATER = (
+    sa.update(OUTBOX)
+    .where(OUTBOX.c.id == sa.bindparam("b_id"))
+    .values(attempts=sa.bindparam("b_attempts"), next_attempt_at=sa.bindparam("b_next"))
+)
+
+
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add notifications: dicts with kind, payload, created_at, next_attempt_at, attempts."""
+    if rows:
+        await session.execute(sa.insert(OUTBOX), rows)
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> list[Any]:
+    """Notifications whose next attempt is due, oldest first."""
+    result = await session.execute(
+        sa.select(OUTBOX).where(OUTBOX.c.next_attempt_at <= now).order_by(OUTBOX.c.id).limit(limit)
+    )
+    return list(result.all())
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest waiting notification is due."""
+    value: datetime | None = await session.scalar(sa.select(sa.func.min(OUTBOX.c.next_attempt_at)))
+    return value
+
+
+async def delivered(session: AsyncSession, ids: list[int]) -> None:
+    """Forget notifications the webhook accepted."""
+    if ids:
+        await session.execute(sa.delete(OUTBOX).where(OUTBOX.c.id.in_(ids)))
+
+
+async def retry_later(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Reschedule: dicts with b_id, b_attempts, b_next."""
+    if changes:
+        await session.execute(_RETRY_LATER, changes)
+
+
+async def pending(session: AsyncSession) -> int:
+    """How many notifications wait."""
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(OUTBOX)) or 0)
+
+
+async def clear(session: AsyncSession) -> None:
+    """Forget every waiting notification (``callback_persist`` false, at start)."""
+    await session.execute(sa.delete(OUTBOX))
+
+
+async def journal(session: AsyncSession, attempt: dict[str, Any]) -> None:
+    """Record one POST; keep the journal to its last JOURNAL_LIMIT entries."""
+    await session.execute(sa.insert(ATTEMPTS).values(**attempt))
+    newest = int(await session.scalar(sa.select(sa.func.max(ATTEMPTS.c.id))) or 0)
+    if newest % 1000 == 0:
+        await session.execute(sa.delete(ATTEMPTS).where(ATTEMPTS.c.id <= newest - JOURNAL_LIMIT))
+
+
+async def recent_attempts(session: AsyncSession, limit: int) -> list[Any]:
+    """The latest attempts, newest first."""
+    result = await session.execute(sa.select(ATTEMPTS).order_by(ATTEMPTS.c.id.desc()).limit(limit))
+    return list(result.all())

@@ -1,0 +1,1 @@
+"""Webhooks: the persistent outbox and the dispatcher that POSTs to ``webhooks.url``."""

@@ -1,0 +1,172 @@
+"""The dispatcher: POSTs outbox notifications to ``webhooks.url`` with the real retries.
+
+Due notifications are taken oldest first and grouped by family (statuses with statuses,
+messages with messages) into POSTs of up to ``BATCH`` entries, at most
+``webhooks.max_concurrent_requests`` in flight (spec §11.1). Only an HTTP 200 answer counts;
+anything else, a timeout or a connection failure reschedules every entry of the POST with
+the linear backoff of ``callback_backoff_delay_ms`` capped at
+``max_callback_backoff_delay_ms``. Every attempt is journalled. The schedule runs on the
+injected clock, so tests move time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from waemu.clock import Clock
+from waemu.coreapp.services.settings import ApplicationSettings
+from waemu.storage.repos import webhooks as repo
+from waemu.webhooks.retry import backoff_seconds
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+IDLE_POLL_SECONDS = 1.0
+
+
+def merge(kind: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """One POST body for several notifications of one family."""
+    if kind == "statuses":
+        return {"statuses": [s for p in payloads for s in p["statuses"]]}
+    if kind == "messages":
+        contacts: dict[str, Any] = {}
+        for payload in payloads:
+            for contact in payload.get("contacts", []):
+                contacts.setdefault(str(contact.get("wa_id")), contact)
+        body: dict[str, Any] = {"messages": [m for p in payloads for m in p["messages"]]}
+        return {"contacts": list(contacts.values()), **body} if contacts else body
+    return {kind: [e for p in payloads for e in p[kind]]}
+
+
+class Dispatcher:
+    """Delivers the outbox."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Callable[[], ApplicationSettings],
+        *,
+        timeout: float = 20.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.timeout = timeout
+        self._transport = transport
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._http: httpx.AsyncClient | None = None
+
+    def kick(self) -> None:
+        """Look at the outbox now (new rows, a changed URL, moved time)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start delivering."""
+        self._http = httpx.AsyncClient(
+            timeout=self.timeout, transport=self._transport, follow_redirects=False
+        )
+        self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        """Stop; what was not delivered stays in the outbox."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                delivered_any = await self.round()
+            except Exception:
+                log.exception("webhook round failed")
+                delivered_any = False
+            if delivered_any:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+
+    async def round(self) -> bool:
+        """Send what is due now; whether anything was attempted."""
+        current = self.settings()
+        url = current.webhooks.url
+        if not url:
+            return False  # kept until a URL is set; then they go there (spec §11.1)
+        limit = BATCH * current.webhooks.max_concurrent_requests
+        async with self.sessions() as session:
+            rows = await repo.due(session, self.clock.now(), limit)
+        if not rows:
+            return False
+        groups: list[list[Any]] = []
+        for row in rows:
+            if groups and groups[-1][0].kind == row.kind and len(groups[-1]) < BATCH:
+                groups[-1].append(row)
+            else:
+                groups.append([row])
+        await asyncio.gather(*(self._post(url, group, current) for group in groups))
+        return True
+
+    async def _post(self, url: str, rows: list[Any], current: ApplicationSettings) -> None:
+        assert self._http is not None
+        body = merge(rows[0].kind, [orjson.loads(row.payload) for row in rows])
+        encoded = orjson.dumps(body)
+        started = time.monotonic()
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = await self._http.post(
+                url, content=encoded, headers={"Content-Type": "application/json"}
+            )
+            status = response.status_code
+            if status != 200:
+                error = f"HTTP {status}: {response.text[:300]}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        elapsed = int((time.monotonic() - started) * 1000)
+        now = self.clock.now()
+        next_at = None
+        async with self.sessions.begin() as session:
+            if error is None:
+                await repo.delivered(session, [row.id for row in rows])
+            else:
+                failures = max(row.attempts for row in rows) + 1
+                delay = backoff_seconds(
+                    failures,
+                    current.callback_backoff_delay_ms,
+                    current.max_callback_backoff_delay_ms,
+                )
+                next_at = now + timedelta(seconds=delay)
+                await repo.retry_later(
+                    session,
+                    [{"b_id": r.id, "b_attempts": r.attempts + 1, "b_next": next_at} for r in rows],
+                )
+            await repo.journal(
+                session,
+                {
+                    "at": now,
+                    "url": url,
+                    "events": len(rows),
+                    "body": encoded.decode(),
+                    "status_code": status,
+                    "error": error,
+                    "duration_ms": elapsed,
+                    "next_attempt_at": next_at,
+                },
+            )
+        if error is not None:
+            log.info("webhook POST failed (%s); retry at %s", error, next_at)

@@ -1,0 +1,62 @@
+"""Writing notifications to the outbox inside the transaction that stored their cause.
+
+The status filters of spec §9.1 (``webhooks.message.sent/delivered/read``, with the legacy
+``sent_status`` folded into ``sent``) decide what is written; failed, deleted and other
+statuses always are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from waemu.clock import Clock
+from waemu.coreapp.services.settings import ApplicationSettings
+from waemu.storage.repos import webhooks as repo
+
+FILTERED = ("sent", "delivered", "read")
+
+
+class Outbox:
+    """The listener that turns stored events into outbox rows."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        settings: Callable[[], ApplicationSettings],
+        wake: Callable[[], None],
+    ) -> None:
+        self.clock = clock
+        self.settings = settings
+        self.wake = wake
+
+    def wanted(self, payload: dict[str, Any]) -> bool:
+        """Whether the settings ask for this notification."""
+        statuses = payload.get("statuses")
+        if not statuses:
+            return True
+        status = statuses[0].get("status")
+        if status not in FILTERED:
+            return True
+        flags = self.settings().webhooks.message
+        return bool(getattr(flags, status))
+
+    async def __call__(self, session: AsyncSession, payloads: list[dict[str, Any]]) -> None:
+        now = self.clock.now()
+        rows = [
+            {
+                "kind": next(iter(k for k in payload if k != "contacts"), "messages"),
+                "payload": orjson.dumps(payload).decode(),
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+            }
+            for payload in payloads
+            if self.wanted(payload)
+        ]
+        await repo.enqueue(session, rows)
+        if rows:
+            session.sync_session.info.setdefault("after_commit", []).append(self.wake)
