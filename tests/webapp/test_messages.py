@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from tests.messaging import (
     ALICE,
@@ -19,6 +20,7 @@ from tests.registration import WA_ID
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error
 from tests.webapp.restarts import restart_core
+from waemu.storage.repos import messages as repo
 
 
 async def test_text_reaches_customer_and_every_status_is_stored(stack: InProcessStack) -> None:
@@ -28,6 +30,12 @@ async def test_text_reaches_customer_and_every_status_is_stored(stack: InProcess
     assert len(message_id) == 27 and message_id.startswith("gBEG")
     await until(lambda: receipts(stack, message_id), ["sent", "delivered", "read"])
     assert await stored_status(stack, message_id) == "read"
+    assert stack.core.messages is not None
+    async with stack.core.messages.sessions() as session:
+        row = await repo.get(session, message_id)
+    assert row is not None and row.wa_id == ALICE
+    # The receipt's time, on every engine (MariaDB updates through one CASE statement).
+    assert abs((datetime.now(UTC) - row.updated_at).total_seconds()) < 60
     held = [m for m in await inbox(stack, ALICE) if m["id"] == message_id]
     assert held[0]["text"] == {"body": "Your order shipped"}
     assert held[0]["status"] == "read"

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from waemu.storage.base import UtcDateTime
 from waemu.storage.tables import MessageRow, MessageStatusRow
 
 MESSAGES: sa.Table = MessageRow.__table__  # type: ignore[assignment]
@@ -44,12 +45,35 @@ async def log_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
 
 async def set_many(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
     """Change current statuses: dicts with b_id, b_status, b_at (and b_wa_id)."""
+    if session.bind is not None and session.bind.dialect.name in ("mysql", "mariadb"):
+        # aiomysql runs an executemany UPDATE row by row; one CASE statement is one trip.
+        await _set_many_in_one_statement(session, changes)
+        return
     with_wa_id = [c for c in changes if "b_wa_id" in c]
     without = [c for c in changes if "b_wa_id" not in c]
     if with_wa_id:
         await session.execute(_SET_STATUS_AND_WA_ID, with_wa_id)
     if without:
         await session.execute(_SET_STATUS, without)
+
+
+async def _set_many_in_one_statement(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    latest: dict[str, dict[str, Any]] = {}
+    for change in changes:  # several receipts of one message in a batch: the last one wins
+        latest[change["b_id"]] = {**latest.get(change["b_id"], {}), **change}
+    if not latest:
+        return
+    ids = list(latest)
+    values: dict[str, Any] = {
+        "status": sa.case({i: latest[i]["b_status"] for i in ids}, value=MESSAGES.c.id),
+        "updated_at": sa.case(
+            {i: sa.literal(latest[i]["b_at"], UtcDateTime()) for i in ids}, value=MESSAGES.c.id
+        ),
+    }
+    with_wa_id = {i: latest[i]["b_wa_id"] for i in ids if "b_wa_id" in latest[i]}
+    if with_wa_id:
+        values["wa_id"] = sa.case(with_wa_id, value=MESSAGES.c.id, else_=MESSAGES.c.wa_id)
+    await session.execute(sa.update(MESSAGES).where(MESSAGES.c.id.in_(ids)).values(values))
 
 
 async def current(session: AsyncSession, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
