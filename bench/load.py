@@ -75,6 +75,36 @@ def wait_token(base: str) -> str:
     raise SystemExit("emulator did not start")
 
 
+class WebhookCounter:
+    """A local webhook receiver (a thread) that answers 200 and counts what arrives."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        counter = self
+        self.posts = 0
+        self.events = 0
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with counter.lock:
+                    counter.posts += 1
+                    counter.events += len(body.get("statuses", [])) + len(body.get("messages", []))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 def register(base: str, control: str, token: str) -> None:
     """Register a number and let the customer write first (opens the 24-hour window)."""
     auth = {"Authorization": f"Bearer {token}"}
@@ -169,6 +199,11 @@ def main() -> None:
     parser.add_argument("--endpoint", default="health", choices=sorted(ENDPOINTS))
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="messages: point webhooks.url at a local receiver and count what it gets",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required: apt-get install wrk")
@@ -189,8 +224,16 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         token = wait_token(base)
+        hooks = WebhookCounter() if args.webhooks else None
         if args.endpoint == "messages":
             register(base, f"http://127.0.0.1:{env['WA_NETWORK_CONTROL_PORT']}", token)
+        if hooks is not None:
+            settings = {"webhooks": {"url": hooks.url, "max_concurrent_requests": 24}}
+            httpx.patch(
+                f"{base}/v1/settings/application",
+                json=settings,
+                headers={"Authorization": f"Bearer {token}"},
+            ).raise_for_status()
         started = time.monotonic()
         out = run_wrk(base, token, args.endpoint, args.seconds, args.connections)
         rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -203,6 +246,17 @@ def main() -> None:
         )
         if args.endpoint == "messages":
             print(settle(env, started))
+        if hooks is not None:
+            expected = 2 * int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+            for _ in range(600):  # delivered + read for each message (sent is off by default)
+                if hooks.events >= expected:
+                    break
+                time.sleep(0.1)
+            took = time.monotonic() - started
+            print(
+                f"webhooks: {hooks.events} events in {hooks.posts} POSTs, "
+                f"{hooks.events / took:.0f} events/s over {took:.1f}s"
+            )
     finally:
         for p in reversed(procs):
             p.terminate()

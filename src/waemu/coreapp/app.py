@@ -146,6 +146,7 @@ class CoreApp:
         # Webhooks: an outbox row per notification, written with its cause (spec §11.1).
         self.webhooks = WebhookDispatcher(
             sessions,
+            self.writer,
             self.clock,
             app_settings.application,
             timeout=self.settings.webhook_timeout_seconds,

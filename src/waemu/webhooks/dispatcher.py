@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu.clock import Clock
 from waemu.coreapp.services.settings import ApplicationSettings
+from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import webhooks as repo
 from waemu.webhooks.retry import backoff_seconds
 
@@ -54,6 +55,7 @@ class Dispatcher:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        writer: BatchWriter,
         clock: Clock,
         settings: Callable[[], ApplicationSettings],
         *,
@@ -61,6 +63,8 @@ class Dispatcher:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.sessions = sessions
+        self.writer = writer
+        writer.register("webhooks.outcome", self._flush_outcomes)
         self.clock = clock
         self.settings = settings
         self.timeout = timeout
@@ -79,6 +83,13 @@ class Dispatcher:
             timeout=self.timeout, transport=self._transport, follow_redirects=False
         )
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
+
+    @staticmethod
+    async def _flush_outcomes(session: AsyncSession, outcomes: list[Any]) -> None:
+        await repo.delivered(session, [i for done, _retry, _attempt in outcomes for i in done])
+        await repo.retry_later(session, [c for _done, retry, _attempt in outcomes for c in retry])
+        for _done, _retry, attempt in outcomes:
+            await repo.journal(session, attempt)
 
     async def stop(self) -> None:
         """Stop; what was not delivered stays in the outbox."""
@@ -140,33 +151,28 @@ class Dispatcher:
         elapsed = int((time.monotonic() - started) * 1000)
         now = self.clock.now()
         next_at = None
-        async with self.sessions.begin() as session:
-            if error is None:
-                await repo.delivered(session, [row.id for row in rows])
-            else:
-                failures = max(row.attempts for row in rows) + 1
-                delay = backoff_seconds(
-                    failures,
-                    current.callback_backoff_delay_ms,
-                    current.max_callback_backoff_delay_ms,
-                )
-                next_at = now + timedelta(seconds=delay)
-                await repo.retry_later(
-                    session,
-                    [{"b_id": r.id, "b_attempts": r.attempts + 1, "b_next": next_at} for r in rows],
-                )
-            await repo.journal(
-                session,
-                {
-                    "at": now,
-                    "url": url,
-                    "events": len(rows),
-                    "body": encoded.decode(),
-                    "status_code": status,
-                    "error": error,
-                    "duration_ms": elapsed,
-                    "next_attempt_at": next_at,
-                },
+        if error is None:
+            retry: list[dict[str, Any]] = []
+        else:
+            failures = max(row.attempts for row in rows) + 1
+            delay = backoff_seconds(
+                failures, current.callback_backoff_delay_ms, current.max_callback_backoff_delay_ms
             )
+            next_at = now + timedelta(seconds=delay)
+            retry = [{"b_id": r.id, "b_attempts": r.attempts + 1, "b_next": next_at} for r in rows]
+        attempt = {
+            "at": now,
+            "url": url,
+            "events": len(rows),
+            "body": encoded.decode(),
+            "status_code": status,
+            "error": error,
+            "duration_ms": elapsed,
+            "next_attempt_at": next_at,
+        }
+        # Through the coreapp's one writer: SQLite allows a single writer at a time.
+        await self.writer.add(
+            "webhooks.outcome", ([r.id for r in rows] if error is None else [], retry, attempt)
+        )
         if error is not None:
             log.info("webhook POST failed (%s); retry at %s", error, next_at)
