@@ -6,6 +6,17 @@ from typing import Any
 
 from waemu.errors.catalogue import lookup
 
+ERRORS_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
+
+
+def receipt_error(code: int, details: str | None = None) -> dict[str, Any]:
+    """An error as ``failed`` receipts and their webhooks carry it (spec §11.3)."""
+    error: dict[str, Any] = {"code": code, "title": lookup(code).title}
+    if details is not None:
+        error["details"] = details
+    error["href"] = ERRORS_HREF
+    return error
+
 
 class ApiError(Exception):
     """An error of the catalogue, rendered by the webapp as the On-Premises envelope.

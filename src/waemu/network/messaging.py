@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from waemu.errors import lookup as error_spec
+from waemu.errors import receipt_error
 from waemu.ids import inbound_message_id
 from waemu.network.contact_ops import ContactDirectory
 from waemu.network.customers import Customer
@@ -28,7 +28,6 @@ from waemu.network.world import World
 log = logging.getLogger(__name__)
 
 DAY = 24 * 3600
-ERRORS_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
 TEMPLATE_TYPES = ("template", "hsm")
 INBOX_LIMIT = 500
 SEEN_LIMIT = 200_000
@@ -36,7 +35,7 @@ SEEN_LIMIT = 200_000
 
 def error_object(code: int) -> dict[str, Any]:
     """An error as failed receipts carry it (spec §11.3)."""
-    return {"code": code, "title": error_spec(code).title, "href": ERRORS_HREF}
+    return receipt_error(code)
 
 
 @dataclass

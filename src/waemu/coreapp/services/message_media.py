@@ -15,12 +15,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from waemu.coreapp.services.media import MediaInfo, MediaService
-from waemu.errors import ApiError
+from waemu.errors import ApiError, receipt_error
 
 log = logging.getLogger(__name__)
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
-ERRORS_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
 
 
 def _described(info: MediaInfo, media: dict[str, Any]) -> dict[str, Any]:
@@ -83,12 +82,7 @@ class MessageMedia:
             info = await self.media.fetch_link(str(media["link"]), name, message_type=kind)
         except ApiError as exc:
             log.info("media for %s not downloaded: %s", message["id"], exc.details)
-            error = {
-                "code": exc.code,
-                "title": exc.title,
-                "details": exc.details,
-                "href": ERRORS_HREF,
-            }
+            error = receipt_error(exc.code, exc.details)
             receipt = {
                 "id": message["id"],
                 "status": "failed",
