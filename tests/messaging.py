@@ -14,13 +14,28 @@ QUICK = {"delivery_delay": 0.02, "read_delay": 0.02}
 
 
 async def ready(stack: InProcessStack, *customers: str) -> str:
-    """Register the business, make ``customers`` quick, and return an admin token."""
+    """Register the business, make ``customers`` quick, wait until the coreapp's startup is
+    done (sends accepted, spec §12), and return an admin token."""
     token = await stack.api.admin_token()
     await register(stack, token)
     for customer in customers:
         response = await stack.control.patch(f"/customers/{customer}", json=QUICK)
         assert response.status_code == 200, response.text
+    await until_ready(stack, token)
     return token
+
+
+async def socket_conn(stack: InProcessStack, token: str) -> str:
+    """``/v1/support``'s ``socket_conn``: "UP" once the coreapp is ready (spec §10.4)."""
+    response = await stack.http.get("/v1/support", headers=bearer(token))
+    assert response.status_code == 200, response.text
+    value: str = response.json()["support"]["socket_conn"]
+    return value
+
+
+async def until_ready(stack: InProcessStack, token: str) -> None:
+    """Wait until the coreapp is connected and its startup done (``socket_conn`` "UP")."""
+    await until(lambda: socket_conn(stack, token), "UP")
 
 
 async def customer_writes(stack: InProcessStack, customer: str, body: str = "hi") -> str:

@@ -13,7 +13,8 @@ WA_ID = CC + PHONE
 async def register(
     stack: InProcessStack, token: str, cc: str = CC, phone: str = PHONE, vname: str = VNAME
 ) -> str:
-    """Certificate, code request, code, verify; waits for ``connected``. Returns the wa_id."""
+    """Certificate, code request, code, verify; waits until the coreapp is connected and its
+    startup done (``/v1/support`` ``socket_conn`` "UP", spec §12). Returns the wa_id."""
     issued = await stack.control.post(
         "/certificates", json={"cc": cc, "phone_number": phone, "vname": vname}
     )
@@ -26,9 +27,9 @@ async def register(
         "/v1/account/verify", json={"code": code}, headers=bearer(token)
     )
     assert verified.status_code == 201, verified.text
-    for _ in range(200):
-        health = await stack.http.get("/v1/health", headers=bearer(token))
-        if health.json()["health"]["gateway_status"] == "connected":
+    for _ in range(250):
+        support = await stack.http.get("/v1/support", headers=bearer(token))
+        if support.json()["support"]["socket_conn"] == "UP":
             return wa_id
         await asyncio.sleep(0.02)
-    raise AssertionError("the coreapp did not connect after registration")
+    raise AssertionError("the coreapp did not get ready after registration")

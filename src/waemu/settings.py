@@ -57,6 +57,13 @@ def _bcrypt_rounds(env: Mapping[str, str]) -> int:
     return rounds
 
 
+def _offline_drain(env: Mapping[str, str]) -> float:
+    seconds = _float(env, "WA_OFFLINE_DRAIN_MAX_SECONDS", 360.0)
+    if not 0 <= seconds <= 3600:
+        raise ConfigError("WA_OFFLINE_DRAIN_MAX_SECONDS must be between 0 and 3600")
+    return seconds
+
+
 def _contacts_max(env: Mapping[str, str]) -> int:
     limit = _int(env, "WA_CONTACTS_MAX_PER_CALL", 1000)
     if not 1 <= limit <= 100_000:
@@ -76,6 +83,13 @@ def _listen(value: str | None) -> str:
     if not value:
         return "127.0.0.1"
     return "0.0.0.0" if value == "any" else value  # noqa: S104
+
+
+def _retention(env: Mapping[str, str], name: str) -> float:
+    days = _float(env, name, 30.0)
+    if not 0 <= days <= 36500:
+        raise ConfigError(f"{name} must be between 0 and 36500 days")
+    return days
 
 
 def _log_level(env: Mapping[str, str]) -> str:
@@ -144,10 +158,15 @@ class Settings:
     network_seed: Path | None = None
     reconnect_min_seconds: float = 1.0
     reconnect_max_seconds: float = 30.0
+    # The startup's offline-message drain ends after this at the latest (spec §12: 6 minutes).
+    offline_drain_max_seconds: float = 360.0
     webhook_timeout_seconds: float = 20.0
     # Contact checks (docs/contacts.md): numbers per POST /v1/contacts, the "wait" bound.
     contacts_max_per_call: int = 1000
     contacts_wait_seconds: float = 20.0
+    # Garbage collection (docs/stats.md): ages after which messages and unused media go.
+    message_retention_days: float = 30.0
+    media_retention_days: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -204,7 +223,10 @@ class Settings:
             network_seed=Path(env["WA_NETWORK_SEED"]) if env.get("WA_NETWORK_SEED") else None,
             reconnect_min_seconds=_int(env, "WA_NETWORK_RECONNECT_MIN_MS", 1000) / 1000,
             reconnect_max_seconds=_int(env, "WA_NETWORK_RECONNECT_MAX_MS", 30000) / 1000,
+            offline_drain_max_seconds=_offline_drain(env),
             webhook_timeout_seconds=_float(env, "WA_WEBHOOK_TIMEOUT_SECONDS", 20.0),
             contacts_max_per_call=_contacts_max(env),
             contacts_wait_seconds=_contacts_wait(env),
+            message_retention_days=_retention(env, "WA_MESSAGE_RETENTION_DAYS"),
+            media_retention_days=_retention(env, "WA_MEDIA_RETENTION_DAYS"),
         )

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import itertools
+import logging
 
 import pytest
 
 from waemu.coreapp.readiness import TRANSITIONS, IllegalTransition, Phase, Readiness
 
-LINK = (Phase.CONNECTING, Phase.CONNECTED, Phase.DISCONNECTED)
+LOGGED_IN = (Phase.LOADING_TEMPLATES, Phase.RECEIVING_OFFLINE, Phase.CONNECTED)
+LINK = (Phase.CONNECTING, *LOGGED_IN, Phase.DISCONNECTED)
 LEGAL = {
     (Phase.UNINITIALIZED, Phase.UNREGISTERED),
     (Phase.UNINITIALIZED, Phase.CONNECTING),
     (Phase.UNREGISTERED, Phase.CONNECTING),
+    (Phase.CONNECTING, Phase.LOADING_TEMPLATES),
+    (Phase.LOADING_TEMPLATES, Phase.RECEIVING_OFFLINE),
+    (Phase.LOADING_TEMPLATES, Phase.CONNECTED),
+    (Phase.RECEIVING_OFFLINE, Phase.CONNECTED),
     (Phase.CONNECTING, Phase.CONNECTED),
     (Phase.CONNECTING, Phase.DISCONNECTED),
-    (Phase.CONNECTED, Phase.DISCONNECTED),
-    (Phase.CONNECTED, Phase.CONNECTING),
+    *((phase, Phase.DISCONNECTED) for phase in LOGGED_IN),
+    *((phase, Phase.CONNECTING) for phase in LOGGED_IN),
     (Phase.DISCONNECTED, Phase.CONNECTING),
     *((phase, Phase.UNREGISTERED) for phase in LINK),
     *((phase, Phase.STOPPING) for phase in Phase if phase is not Phase.STOPPING),
@@ -31,6 +37,12 @@ def readiness_in(phase: Phase) -> Readiness:
         Phase.UNINITIALIZED: [],
         Phase.UNREGISTERED: [Phase.UNREGISTERED],
         Phase.CONNECTING: [Phase.CONNECTING],
+        Phase.LOADING_TEMPLATES: [Phase.CONNECTING, Phase.LOADING_TEMPLATES],
+        Phase.RECEIVING_OFFLINE: [
+            Phase.CONNECTING,
+            Phase.LOADING_TEMPLATES,
+            Phase.RECEIVING_OFFLINE,
+        ],
         Phase.CONNECTED: [Phase.CONNECTING, Phase.CONNECTED],
         Phase.DISCONNECTED: [Phase.CONNECTING, Phase.DISCONNECTED],
         Phase.STOPPING: [Phase.STOPPING],
@@ -112,6 +124,8 @@ def test_gateway_status_follows_each_move_when_walking_full_life() -> None:
         (Phase.UNINITIALIZED, "uninitialized", False),
         (Phase.UNREGISTERED, "unregistered", True),
         (Phase.CONNECTING, "connecting", True),
+        (Phase.LOADING_TEMPLATES, "connected", True),
+        (Phase.RECEIVING_OFFLINE, "connected", True),
         (Phase.CONNECTED, "connected", True),
         (Phase.DISCONNECTED, "disconnected", True),
         (Phase.STOPPING, "disconnected", False),
@@ -129,3 +143,64 @@ def test_every_phase_has_a_gateway_status_when_table_is_complete() -> None:
     valid = {"connected", "connecting", "disconnected", "uninitialized", "unregistered"}
     for phase in Phase:
         assert readiness_in(phase).gateway_status in valid
+
+
+@pytest.mark.parametrize(
+    ("phase", "socket_conn", "ready"),
+    [
+        (Phase.UNINITIALIZED, "DN", False),
+        (Phase.UNREGISTERED, "DN", False),
+        (Phase.CONNECTING, "SC", False),
+        (Phase.LOADING_TEMPLATES, "UP receiving offline", False),
+        (Phase.RECEIVING_OFFLINE, "UP receiving offline", False),
+        (Phase.CONNECTED, "UP", True),
+        (Phase.DISCONNECTED, "DN", False),
+        (Phase.STOPPING, "DN", False),
+    ],
+)
+def test_socket_conn_and_ready_follow_phase(phase: Phase, socket_conn: str, ready: bool) -> None:
+    readiness = readiness_in(phase)
+    assert readiness.socket_conn == socket_conn
+    assert readiness.ready is ready
+
+
+def test_startup_walk_of_a_login_reaches_ready_only_at_the_end() -> None:
+    readiness = readiness_in(Phase.CONNECTING)
+    seen = []
+    for phase in (Phase.LOADING_TEMPLATES, Phase.RECEIVING_OFFLINE, Phase.CONNECTED):
+        readiness.move(phase)
+        seen.append((readiness.gateway_status, readiness.socket_conn, readiness.ready))
+    assert seen == [
+        ("connected", "UP receiving offline", False),
+        ("connected", "UP receiving offline", False),
+        ("connected", "UP", True),
+    ]
+
+
+def test_refusal_is_1011_coreapp_not_ready_with_http_503() -> None:
+    error = readiness_in(Phase.RECEIVING_OFFLINE).refusal()
+    assert (error.code, error.title, error.details, error.http_status) == (
+        1011,
+        "Service not ready",
+        "Coreapp not ready",
+        503,
+    )
+
+
+def test_service_not_ready_is_logged_once_per_not_ready_period(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="waemu.coreapp.readiness")
+    readiness = readiness_in(Phase.LOADING_TEMPLATES)
+
+    def logged() -> int:
+        return sum("Service not ready" in r.getMessage() for r in caplog.records)
+
+    for _ in range(3):
+        readiness.refusal()
+    assert logged() == 1
+    readiness.move(Phase.CONNECTED)
+    readiness.move(Phase.DISCONNECTED)  # a new not-ready period
+    readiness.refusal()
+    readiness.refusal()
+    assert logged() == 2

@@ -44,6 +44,25 @@ def gateway(http: httpx.Client, token: str) -> str:
     return status
 
 
+def socket_conn(http: httpx.Client, token: str) -> str:
+    """``/v1/support``'s ``socket_conn``: "UP" once the startup is done (spec §10.4, §12)."""
+    response = http.get("/v1/support", headers=bearer(token))
+    if response.status_code != 200:
+        return f"http {response.status_code}"
+    value: str = response.json()["support"]["socket_conn"]
+    return value
+
+
+STARTUP = (
+    ["connecting -> loading_templates", "loading_templates -> connected"],
+    [
+        "connecting -> loading_templates",
+        "loading_templates -> receiving_offline",
+        "receiving_offline -> connected",
+    ],
+)
+
+
 def phases(running: Processes) -> list[str]:
     """The coreapp's logged phase changes, in order."""
     return [
@@ -65,7 +84,7 @@ def test_registration_connects_and_survives_restarts(
             token = login.json()["users"][0]["token"]
             assert gateway(http, token) == "unregistered"
             register(running, http, token)
-            wait_until(lambda: gateway(http, token) == "connected", 30, "connected")
+            wait_until(lambda: socket_conn(http, token) == "UP", 30, "connected and ready")
 
             # The network goes away: the coreapp notices, retries, and reconnects by itself.
             running.network.stop()
@@ -73,17 +92,20 @@ def test_registration_connects_and_survives_restarts(
                 lambda: gateway(http, token) in ("disconnected", "connecting"), 30, "link lost"
             )
             running.network.start()
-            wait_until(lambda: gateway(http, token) == "connected", 30, "reconnected")
+            wait_until(lambda: socket_conn(http, token) == "UP", 30, "reconnected and ready")
             seen = phases(running)
             outage = seen[seen.index("connected -> disconnected") :]
-            assert outage[-2:] == ["disconnected -> connecting", "connecting -> connected"]
-            # In between: failed attempts, each "connecting" then "disconnected" again.
-            assert set(outage[1:-2]) <= {"disconnected -> connecting", "connecting -> disconnected"}
+            last = len(outage) - 1 - outage[::-1].index("disconnected -> connecting")
+            # The new connection runs the startup again: templates, then offline messages.
+            assert outage[last + 1 :] in STARTUP, outage
+            # Before it: failed attempts, each "connecting" then "disconnected" again.
+            retries = {"disconnected -> connecting", "connecting -> disconnected"}
+            assert set(outage[1:last]) <= retries
 
             # The coreapp restarts: the registration persisted, it logs in again.
             running.coreapp.stop()
             running.coreapp.start()
-            wait_until(lambda: gateway(http, token) == "connected", 60, "connected after restart")
+            wait_until(lambda: socket_conn(http, token) == "UP", 60, "ready after restart")
             assert "uninitialized -> connecting" in phases(running)
     finally:
         for process in reversed(running.all()):

@@ -20,32 +20,16 @@ from tests.stacks import InProcessStack, bearer
 COLLECTION = Path(__file__).resolve().parents[3] / "shared/conformance/postman/collection.json"
 PLACEHOLDER = re.compile(r"<[^>]*>")
 
-# Placeholder → value. Keys are the collection's strings, verbatim.
+# Placeholder → value, shared with the newman run of the whole collection (docs/postman.md):
+# the placeholders every emulator takes as they are, the example values of those each instance
+# gives out, and the recipient. Keys are the collection's strings, verbatim.
+VALUES_FILE = Path(__file__).resolve().parents[2] / "conformance/postman-values.json"
+_SHARED = json.loads(VALUES_FILE.read_text())
 VALUES: dict[str, Any] = {
-    "<Webhook URL, https>": "https://example.com/webhook",
-    "<Provider Name>": "my-provider",
-    "<Bearer Auth Token>": "bearer-token-123",
-    "<About Profile>": "We sell butterflies",
-    "<Business Profile Address>": "1 Hacker Way, Menlo Park, CA",
-    "<Business Profile Description>": "We sell butterflies.",
-    "<Business Profile Email>": "butterflies@example.com",
-    "<Business Profile Vertical>": "Shopping and Retail",
-    "<Business Entity Name>": "Lucky Shrub",
-    "<Business Entity Type: 'Limited liability partnership' | 'Sole proprietorship' | "
-    "'Partnership' | 'Public Company' | 'Private Company' | 'Other' >": "Partnership",
-    "<Use when entity_type is set to 'Other' or 'Partnership' >": "General partnership",
-    "true | false": True,
-    "<customer care email address>": "support@example.com",
-    "<customer care landline number>": "+913857614343",
-    "<customer care mobile number>": "+913854559033",
-    "<grievance officer name>": "Chandravati P.",
-    "<grievance officer email address>": "chandravati@example.com",
-    "<grievance officer landline number>": "+913857614344",
-    "<grievance officer mobile number>": "+913854559034",
+    **_SHARED["placeholders"],
+    **_SHARED["examples"],
     # 03-Contacts: a seeded customer of the simulated network (network/seed.json).
-    "{{Recipient-WA-ID}}": "16315551001",
-    "<false (default) | true>": False,
-    "<identity hash>": "UKD6Y/5SqDU=",
+    "{{Recipient-WA-ID}}": _SHARED["environment"]["Recipient-WA-ID"],
 }
 
 

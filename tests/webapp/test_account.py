@@ -435,12 +435,20 @@ async def test_verify_connects_and_health_follows(
     assert assert_ok(response, 201) == {}
     assert await _gateway(stack, admin) in ("connecting", "connected")
     await _wait_gateway(stack, admin, "connected")
+    for _ in range(250):  # then the startup of spec §12: templates, nothing held offline
+        if stack.core.readiness.ready:
+            break
+        await asyncio.sleep(0.02)
     phases = [
         r.getMessage().removeprefix("coreapp phase: ")
         for r in caplog.records
         if r.getMessage().startswith("coreapp phase: ")
     ]
-    assert phases[-2:] == ["unregistered -> connecting", "connecting -> connected"]
+    assert phases[-3:] == [
+        "unregistered -> connecting",
+        "connecting -> loading_templates",
+        "loading_templates -> connected",
+    ]
     assert await _network_account(stack) == {
         "wa_id": WA_ID,
         "vname": VNAME,

@@ -14,20 +14,30 @@ from waemu.clock import Clock, SystemClock
 from waemu.coreapp.dispatch import Dispatcher
 from waemu.coreapp.handlers import account as account_handlers
 from waemu.coreapp.handlers import auth as auth_handlers
+from waemu.coreapp.handlers import backup as backup_handlers
+from waemu.coreapp.handlers import certificates as certificates_handlers
+from waemu.coreapp.handlers import certificates_external as external_cert_handlers
 from waemu.coreapp.handlers import contacts as contacts_handlers
 from waemu.coreapp.handlers import health as health_handlers
 from waemu.coreapp.handlers import media as media_handlers
 from waemu.coreapp.handlers import messages as messages_handlers
+from waemu.coreapp.handlers import services as services_handlers
 from waemu.coreapp.handlers import settings as settings_handlers
+from waemu.coreapp.handlers import stats as stats_handlers
+from waemu.coreapp.handlers import stickerpacks as stickerpack_handlers
 from waemu.coreapp.handlers import support as support_handlers
 from waemu.coreapp.handlers import users as users_handlers
 from waemu.coreapp.network_link import NetworkLink
 from waemu.coreapp.readiness import Phase, Readiness
 from waemu.coreapp.server import CoreServer
+from waemu.coreapp.services import backup
 from waemu.coreapp.services.account import AccountService
 from waemu.coreapp.services.auth import SigningKeyService
 from waemu.coreapp.services.contacts import ContactsService
+from waemu.coreapp.services.external_cert import ExternalCertificateService
+from waemu.coreapp.services.gc import GarbageCollector
 from waemu.coreapp.services.identity import IdentityService
+from waemu.coreapp.services.inbound import InboundService
 from waemu.coreapp.services.media import MediaService
 from waemu.coreapp.services.media_providers import MediaProvidersService
 from waemu.coreapp.services.message_media import MessageMedia
@@ -37,15 +47,20 @@ from waemu.coreapp.services.passwords import Hasher
 from waemu.coreapp.services.photo import PhotoService
 from waemu.coreapp.services.profile import ProfileService
 from waemu.coreapp.services.settings import SettingsService
+from waemu.coreapp.services.stats import AppStats, watch
+from waemu.coreapp.services.stickerpacks import StickerPacksService
 from waemu.coreapp.services.support import SupportService
 from waemu.coreapp.services.templates import TemplatesService
 from waemu.coreapp.services.users import LoginThrottle, UsersService
+from waemu.coreapp.services.webhook_ca import WebhookCaService
+from waemu.coreapp.startup import OutboxBacklog, Startup
 from waemu.errors import ApiError
 from waemu.settings import Settings
 from waemu.storage import engine as db_engine
 from waemu.storage import migrate
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import webhooks as webhook_repo
+from waemu.webhooks import journal as webhook_journal
 from waemu.webhooks.dispatcher import Dispatcher as WebhookDispatcher
 from waemu.webhooks.outbox import Outbox
 
@@ -71,7 +86,11 @@ class CoreApp:
         self.outbound: OutboundQueue | None = None
         self.messages: MessagesService | None = None
         self.templates: TemplatesService | None = None
+        self.startup: Startup | None = None
         self.webhooks: WebhookDispatcher | None = None
+        self.gc: GarbageCollector | None = None
+        self.stats = AppStats()  # spec §10.2: in memory, from the first request on
+        self.dispatcher.observe = self.stats.observe_operation
         self._pushes: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {}
         self.dispatcher.register(health_handlers.operations(self.readiness))
 
@@ -143,14 +162,37 @@ class CoreApp:
         self.messages.preparers.append(self.templates.prepare)
         self.messages.media = MessageMedia(self.media)
         self.messages.preparers.append(self.messages.media.prepare)
+        # Sticker packs (spec §10.7), the webapp's uploaded certificate (§10.6), backups (§9.7).
+        stickerpacks = StickerPacksService(sessions, self.clock, self.media)
+        stickerpacks.link = self.link
+        self.messages.media.pack_sticker = stickerpacks.resolve_sticker
+        self.dispatcher.register(stickerpack_handlers.operations(stickerpacks))
+        external_cert = ExternalCertificateService(sessions, self.clock)
+        self.dispatcher.register(external_cert_handlers.operations(external_cert))
+        restored = backup.reloader(account, app_settings, providers, self.webhooks_kick)
+        backups = backup.BackupService(sessions, account, restored)
+        self.dispatcher.register(backup_handlers.operations(backups))
+        # Customer messages: media downloads, identities, errors notifications (spec §11.2).
+        inbound = InboundService(
+            self.media, identities, app_settings.application, self.settings.api_version
+        )
+        inbound.link = self.link
+        self.messages.inbound = inbound
+        self.media.fetch_missing = inbound.fetch
         # Webhooks: an outbox row per notification, written with its cause (spec §11.1).
+        webhook_ca = WebhookCaService(sessions)  # HTTPS receivers' extra CA (spec §10.6)
+        await webhook_ca.load()
+        self.dispatcher.register(certificates_handlers.webhook_ca_operations(webhook_ca))
         self.webhooks = WebhookDispatcher(
             sessions,
             self.writer,
             self.clock,
             app_settings.application,
             timeout=self.settings.webhook_timeout_seconds,
+            tls=webhook_ca.context,
         )
+        webhook_ca.subscribe(self.webhooks.use_tls)
+        self._pushes.update(webhook_journal.network_pushes(sessions))
         self.messages.listeners.append(
             Outbox(self.clock, app_settings.application, self.webhooks.kick)
         )
@@ -158,6 +200,37 @@ class CoreApp:
         if not app_settings.application().callback_persist:
             async with sessions.begin() as session:  # undelivered callbacks do not survive
                 await webhook_repo.clear(session)
+        # Every login runs the startup of spec §12 before sends are accepted (startup.py).
+        self.startup = Startup(
+            self.readiness,
+            self.templates,
+            self.link,
+            self.clock,
+            OutboxBacklog(sessions, lambda: app_settings.application().webhooks.url),
+            cap_seconds=self.settings.offline_drain_max_seconds,
+            min_backoff=self.settings.reconnect_min_seconds,
+            max_backoff=self.settings.reconnect_max_seconds,
+        )
+        self.link.startup = support.startup = self.startup
+        self._pushes.update(self.startup.pushes())
+        # Stats and the garbage collectors (spec §10.2, §10.5; docs/stats.md).
+        watch(self.webhooks, self.stats)
+        self.messages.listeners.append(self.stats.on_stored)
+        outbound = self.outbound
+        self.dispatcher.register(
+            stats_handlers.operations(self.stats, sessions, lambda: len(outbound))
+        )
+        self.gc = GarbageCollector(
+            self.writer,
+            self.clock,
+            self.settings.media_dir,
+            app_settings.application,
+            Outbox(self.clock, app_settings.application, self.webhooks.kick),
+            message_retention_days=self.settings.message_retention_days,
+            media_retention_days=self.settings.media_retention_days,
+        )
+        self.dispatcher.register(services_handlers.operations(self.gc))
+        self.gc.start()
         self.webhooks.start()
         await self.messages.requeue_unsent()
         self.outbound.start()
@@ -211,12 +284,16 @@ class CoreApp:
             await self.outbound.stop()
         if self.messages is not None and self.messages.media is not None:
             await self.messages.media.close()  # before the writer: they record failures
+        if self.gc is not None:
+            await self.gc.stop()  # before the writer: it writes through it
         if self.webhooks is not None:
             await self.webhooks.stop()
         if self.writer is not None:
             await self.writer.stop()
         if self.media is not None:
             await self.media.close()
+        if self.startup is not None:
+            await self.startup.close()
         if self.templates is not None:
             await self.templates.close()
         if self.contacts is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], Principal | None], Awaitable[Any]]
 Authorizer = Callable[[Principal | None, Access], None]
+# Told of every answered operation: name, arguments, "ok" or the error code, perf_counter start.
+Observer = Callable[[str, Any, str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class Dispatcher:
         self.readiness = readiness
         self._ops: dict[str, Operation] = {}
         self._authorize: Authorizer | None = None
+        self.observe: Observer | None = None
 
     def register(self, operations: Iterable[Operation]) -> None:
         """Add operations; a name may be registered once."""
@@ -49,14 +53,23 @@ class Dispatcher:
     async def dispatch(self, message: dict[str, Any]) -> dict[str, Any]:
         """Run one request and build its reply frame."""
         call_id = message.get("i")
+        started = time.perf_counter()
         try:
             result = await self._run(message)
         except ApiError as exc:
+            self._observe(message, str(exc.code), started)
             return {"i": call_id, "e": exc.to_wire()}
         except Exception:
             log.exception("operation %s failed", message.get("op"))
+            self._observe(message, "1000", started)
             return {"i": call_id, "e": ApiError(1000, "Internal error in the coreapp").to_wire()}
+        self._observe(message, "ok", started)
         return {"i": call_id, "r": result}
+
+    def _observe(self, message: dict[str, Any], result: str, started: float) -> None:
+        """Count the answered operation (the stats of spec §10.2, docs/stats.md)."""
+        if self.observe is not None:
+            self.observe(str(message.get("op")), message.get("a"), result, started)
 
     async def _run(self, message: dict[str, Any]) -> Any:
         op = self._ops.get(str(message.get("op")))

@@ -4,7 +4,8 @@ Like the real coreapp's chatd connection: opened as soon as the database is read
 and re-opened with exponential backoff whenever it drops. With a registered number the
 coreapp logs in on every new connection, and ``/v1/health`` follows the real events:
 ``connecting`` while connecting and logging in, ``connected`` once logged in,
-``disconnected`` while waiting to retry (spec §10.1).
+``disconnected`` while waiting to retry (spec §10.1). Every login hands over to the startup
+runner (templates, then offline messages: spec §12, ``startup.py``) before sends are accepted.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
-from waemu.coreapp.readiness import Phase, Readiness
+from waemu.coreapp.readiness import LOGGED_IN, Phase, Readiness
 from waemu.errors import ApiError
 from waemu.protocol.peer import Peer, PeerClosed, RequestHandler
 
@@ -24,6 +25,16 @@ log = logging.getLogger(__name__)
 
 Credentials = Callable[[], Awaitable[dict[str, str] | None]]
 Forget = Callable[[], Awaitable[None]]
+
+
+class StartupRunner(Protocol):
+    """What runs the startup of spec §12 on every login (``startup.Startup``)."""
+
+    def begin(self) -> None:
+        """A login is about to be sent: forget the previous connection's startup."""
+
+    def logged_in(self) -> None:
+        """The network accepted the login: run the startup steps."""
 
 
 class NetworkLink:
@@ -55,6 +66,8 @@ class NetworkLink:
         self.connect_timeout = connect_timeout
         self._peer: Peer | None = None
         self._wake = asyncio.Event()
+        # Without a runner (services tested alone) a login is ready at once.
+        self.startup: StartupRunner | None = None
 
     @property
     def connected(self) -> bool:
@@ -85,6 +98,8 @@ class NetworkLink:
             self.readiness.move_if_needed(Phase.UNREGISTERED)
             return False
         self.readiness.move_if_needed(Phase.CONNECTING)
+        if self.startup is not None:
+            self.startup.begin()  # before the login: the network pushes right after it
         try:
             await peer.call("account.login", creds, 10)
         except ApiError as exc:
@@ -94,8 +109,11 @@ class NetworkLink:
             await self.forget()
             self.readiness.move_if_needed(Phase.UNREGISTERED)
             return False
-        self.readiness.move_if_needed(Phase.CONNECTED)
         log.info("connected to the network as +%s", creds["wa_id"])
+        if self.startup is None:
+            self.readiness.move_if_needed(Phase.CONNECTED)
+        else:
+            self.startup.logged_in()
         return True
 
     async def run(self) -> None:
@@ -121,7 +139,7 @@ class NetworkLink:
                     peer.close()
                     await asyncio.gather(reader, return_exceptions=True)
                 log.warning("connection to the network lost")
-            if self.readiness.phase in (Phase.CONNECTING, Phase.CONNECTED):
+            if self.readiness.phase in (Phase.CONNECTING, *LOGGED_IN):
                 self.readiness.move(Phase.DISCONNECTED)
             await self._sleep(delay)
             delay = min(delay * 2, self.max_backoff)

@@ -15,8 +15,11 @@ from waemu.network.account_ops import business_wa_id
 from waemu.network.contact_control import create_router as contact_router
 from waemu.network.customers import Customer
 from waemu.network.message_control import create_router as message_router
+from waemu.network.offline_control import create_router as offline_router
 from waemu.network.server import NetworkServer
+from waemu.network.stickers import create_router as sticker_router
 from waemu.network.template_control import create_router as template_router
+from waemu.network.webhook_control import create_router as webhook_router
 from waemu.network.world import World
 
 DIGITS = re.compile(r"^[0-9]+$")
@@ -176,7 +179,10 @@ def create_control_app(world: World, server: NetworkServer) -> FastAPI:
         return {"customers": len(world.customers.all()), "accounts": len(world.accounts.all())}
 
     app.include_router(contact_router(world))
-    app.include_router(template_router(world))
+    app.include_router(template_router(world, server))
+    app.include_router(webhook_router(server))
+    app.include_router(sticker_router())
     if server.messaging is not None:
         app.include_router(message_router(world, server, server.messaging))
+        app.include_router(offline_router(world, server))
     return app

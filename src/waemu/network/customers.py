@@ -76,6 +76,15 @@ class Customers:
             customer.identity_created = int(now)
         return customer
 
+    def change_number(self, old: str, new: str) -> Customer | None:
+        """Move customer ``old`` to the number ``new`` (same person, name and identity key);
+        None when ``old`` is unknown. The caller makes sure ``new`` is free."""
+        customer = self._by_id.pop(old, None)
+        if customer is not None:
+            customer.wa_id = new
+            self._by_id[new] = customer
+        return customer
+
     def remove(self, wa_id: str) -> bool:
         """Remove a customer; whether it existed."""
         return self._by_id.pop(wa_id, None) is not None

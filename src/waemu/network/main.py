@@ -11,7 +11,14 @@ from collections.abc import Iterator
 import uvicorn
 import uvloop
 
-from waemu.network import account_ops, contact_ops, message_ops, templates
+from waemu.network import (
+    account_ops,
+    contact_ops,
+    inbound_ops,
+    message_ops,
+    stickers,
+    templates,
+)
 from waemu.network.control import create_control_app
 from waemu.network.server import NetworkServer
 from waemu.network.world import World
@@ -35,7 +42,9 @@ def build(settings: Settings) -> tuple[World, NetworkServer]:
     account_ops.install(server, world)
     contact_ops.install(server, world)
     message_ops.install(server, world)
+    inbound_ops.install(server, world)
     templates.install(server, world)
+    stickers.install(server)
     return world, server
 
 

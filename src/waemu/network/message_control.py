@@ -3,12 +3,14 @@ business, and customers' behaviour (delays, never reading, failures, going offli
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from waemu.network import inbound
 from waemu.network.customers import Customer
+from waemu.network.inbound import InboundBody
 from waemu.network.messaging import Messaging
 from waemu.network.server import NetworkServer
 from waemu.network.world import World
@@ -30,15 +32,12 @@ class BehaviourBody(BaseModel):
     blocked: bool | None = None
 
 
-class CustomerMessageBody(BaseModel):
-    """``POST /customers/{wa_id}/messages``: what the customer sends, in the webhook shape
-    of spec §11.2 (``type`` and the object named after it); ``business`` picks the number
-    it goes to when the network holds more than one."""
+class NumberChangeBody(BaseModel):
+    """``POST /customers/{wa_id}/change-number``: the customer's new number."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(min_length=1, max_length=32)
-    business: str | None = None
+    new_wa_id: str = Field(pattern=r"^[1-9][0-9]{6,14}$")
 
 
 class ReceiptBody(BaseModel):
@@ -80,15 +79,32 @@ def create_router(world: World, server: NetworkServer, messaging: Messaging) -> 
         return found.to_json()
 
     @router.post("/customers/{wa_id}/messages")
-    async def customer_sends(wa_id: str, body: CustomerMessageBody) -> dict[str, Any]:
-        """The customer sends the business a message (it reaches the webhook)."""
+    async def customer_sends(wa_id: str, body: Annotated[InboundBody, Body()]) -> dict[str, Any]:
+        """The customer sends the business a message of any type of spec §11.2 (it reaches
+        the webhook); media is kept by the network until the coreapp downloads it."""
         sender = customer(wa_id)
         if not sender.on_whatsapp:
             raise HTTPException(400, f"{wa_id} is not on WhatsApp")
-        business = body.business or _only_business(world)
-        content = body.model_dump(exclude={"business"})
+        business = body.business or only_business(world)
+        try:
+            content = inbound.content(body, business, messaging.blobs)
+        except (inbound.InboundError, ValueError) as exc:
+            raise HTTPException(422, str(exc)) from None
         message = messaging.customer_writes(business, sender, content)
         return {"id": message["id"], "business": business}
+
+    @router.post("/customers/{wa_id}/change-number")
+    async def change_number(wa_id: str, body: NumberChangeBody) -> dict[str, Any]:
+        """The customer moves to another number; the businesses they talked with get a
+        ``user_changed_number`` system message (spec §11.5)."""
+        customer(wa_id)
+        try:
+            moved = await world.change_number(wa_id, body.new_wa_id)
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from None
+        if moved is None:
+            raise HTTPException(404, f"no customer {wa_id}")
+        return moved.to_json()
 
     @router.post("/messages/{message_id}/receipts")
     async def message_receipt(message_id: str, body: ReceiptBody) -> dict[str, Any]:
@@ -101,7 +117,8 @@ def create_router(world: World, server: NetworkServer, messaging: Messaging) -> 
     return router
 
 
-def _only_business(world: World) -> str:
+def only_business(world: World) -> str:
+    """The one registered business number, when a body names none (400 otherwise)."""
     registered = [a.wa_id for a in world.accounts.all() if a.registered]
     if len(registered) != 1:
         raise HTTPException(400, "name the business number in 'business'")

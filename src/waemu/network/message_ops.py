@@ -1,5 +1,7 @@
 """The network's message operations and the pusher that delivers receipts and customer
-messages to each business's logged-in coreapp (and holds them while it is away)."""
+messages to each business's logged-in coreapp (and holds them while it is away), with the
+offline hand-over protocol of the coreapp's startup (``offline.backlog`` asked by the coreapp,
+``offline.complete`` pushed to it: spec §12, docs/readiness.md)."""
 
 from __future__ import annotations
 
@@ -10,19 +12,29 @@ from typing import Any
 from waemu.errors import ApiError
 from waemu.network.contact_ops import ContactDirectory
 from waemu.network.messaging import Messaging
+from waemu.network.offline import Backlog, OfflineSwitches
 from waemu.network.server import NetworkServer, Session
 from waemu.network.world import World
 from waemu.protocol.peer import PeerClosed
 
 log = logging.getLogger(__name__)
 
+FEED_LOOK_SECONDS = 0.5
+
 
 class Pusher:
-    """Pushes each business's queue to its coreapp; one flush task per business at a time."""
+    """Pushes each business's queue to its coreapp; one flush task per business at a time.
+
+    The items queued when a coreapp logs in are its offline backlog; once they are through,
+    ``offline.complete`` tells the coreapp (spec §12, ``offline.py``). The control API can hold
+    a queue open or slow it down (``OfflineSwitches``).
+    """
 
     def __init__(self, server: NetworkServer, messaging: Messaging) -> None:
         self.server = server
         self.messaging = messaging
+        self.switches = OfflineSwitches()
+        self.switches.kick = self.kick
         self._flushing: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -35,20 +47,60 @@ class Pusher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def on_login(self, business: str) -> None:
+        """A coreapp logged in: what is queued now is its offline backlog; push it."""
+        queued = len(self.messaging.queues.get(business, ()))
+        for session in self.server.logged_in(business):
+            session.backlog = Backlog(total=queued, left=queued)
+        log.info("coreapp of %s logged in; %d offline item(s) to hand over", business, queued)
+        self.kick(business)
+
+    def stop(self) -> None:
+        """Stop pushing (network shutdown); what was not pushed stays queued."""
+        for task in list(self._tasks):
+            task.cancel()
+        self.switches.stop()
+
     async def _flush(self, business: str) -> None:
         try:
             while True:
                 sessions = self.server.logged_in(business)
                 if not sessions:
                     return  # held until the coreapp logs in again (offline messages)
-                items = self.messaging.take(business)
+                session = sessions[0]
+                await self._announce(session, business)
+                wait = self.switches.wait(business)
+                if wait is None:
+                    return  # held by the control API: kicked again when released
+                if wait > 0:  # a slow feed; looked at again soon, in case it changes
+                    await asyncio.sleep(min(wait, FEED_LOOK_SECONDS))
+                    continue
+                items = self.messaging.take(business, self.switches.feed(business).batch())
                 if not items:
                     return
-                if not await self._push(sessions[0], items):
+                if not await self._push(session, items):
                     self.messaging.give_back(business, items)
-                    return
+                    if session.open:
+                        return  # the coreapp refused them: kept for the next kick
+                    continue  # that connection is gone; a newer one may be logged in
+                self.switches.spent(business, len(items))
+                if session.backlog is not None:
+                    session.backlog.pushed(len(items))
         finally:
             self._flushing.discard(business)
+
+    async def _announce(self, session: Session, business: str) -> None:
+        """``offline.complete`` once the session's backlog is through (unless held)."""
+        backlog = session.backlog
+        if backlog is None or backlog.announced or backlog.left > 0:
+            return
+        if self.switches.feed(business).hold:
+            return
+        backlog.announced = True
+        try:
+            await session.call("offline.complete", {"count": backlog.total})
+        except (ApiError, PeerClosed, TimeoutError) as exc:
+            log.info("offline.complete not delivered to %s: %s", business, exc)
 
     @staticmethod
     async def _push(session: Session, items: list[tuple[str, dict[str, Any]]]) -> bool:
@@ -72,13 +124,28 @@ class Pusher:
         return True
 
 
+def backlog_state(session: Session, switches: OfflineSwitches) -> dict[str, Any]:
+    """``offline.backlog``: what the session's login found queued and whether it is through."""
+    business = session.require_login()
+    held = switches.feed(business).hold
+    backlog = session.backlog or Backlog(0, 0)
+    return {
+        "queued_at_login": backlog.total,
+        "left": backlog.left,
+        "held": held,
+        "complete": backlog.left == 0 and not held,
+    }
+
+
 def install(server: NetworkServer, world: World) -> Messaging:
     """Register the message operations on ``server``; returns the messaging state."""
     messaging = Messaging(world, ContactDirectory(world))
     pusher = Pusher(server, messaging)
     messaging.on_queued(pusher.kick)
-    server.login_listeners.append(pusher.kick)
+    server.login_listeners.append(pusher.on_login)
+    server.stop_hooks.append(pusher.stop)
     server.messaging = messaging
+    server.offline = pusher.switches
 
     async def send(session: Session, args: dict[str, Any]) -> list[dict[str, Any]]:
         business = session.require_login()
@@ -95,6 +162,10 @@ def install(server: NetworkServer, world: World) -> Messaging:
         if isinstance(ids, list):
             messaging.business_read(str(args.get("wa_id", "")), [str(i) for i in ids])
 
+    async def offline_backlog(session: Session, _args: dict[str, Any]) -> dict[str, Any]:
+        return backlog_state(session, pusher.switches)
+
     server.register("messages.send", send)
+    server.register("offline.backlog", offline_backlog)
     server.register("messages.read", read)
     return messaging

@@ -23,6 +23,7 @@ from waemu.errors import receipt_error
 from waemu.ids import inbound_message_id
 from waemu.network.contact_ops import ContactDirectory
 from waemu.network.customers import Customer
+from waemu.network.media_blobs import MediaBlobs
 from waemu.network.world import World
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Messaging:
         self._on_queued: list[Callable[[str], None]] = []
         self._held: dict[str, list[tuple[str, str, Customer]]] = {}  # offline customers
         self._recipients: dict[str, tuple[str, str]] = {}  # message id -> business, customer
+        self.blobs = MediaBlobs(clock)  # media customers sent, until coreapps download it
 
     # -- queues ----------------------------------------------------------------------------
 
@@ -258,13 +260,61 @@ class Messaging:
             **content,
         }
         self.windows[(business, customer.wa_id)] = now
+        self._deliver_to_business(business, customer, message)
+        return message
+
+    def customer_system(
+        self, business: str, customer: Customer, system: dict[str, Any], sender: str
+    ) -> dict[str, Any]:
+        """A system message about ``customer`` (spec §11.5), from ``sender``; no window."""
+        message: dict[str, Any] = {
+            "from": sender,
+            "id": inbound_message_id(),
+            "timestamp": str(int(self.clock())),
+            "type": "system",
+            "system": system,
+        }
+        self._deliver_to_business(business, customer, message, sender)
+        return message
+
+    def _deliver_to_business(
+        self,
+        business: str,
+        customer: Customer,
+        message: dict[str, Any],
+        wa_id: str | None = None,
+    ) -> None:
+        wa_id = wa_id or customer.wa_id  # the number it comes from (the old one after a move)
         self._remember(
             customer.wa_id,
             {**message, "direction": "to_business", "business": business, "status": "sent"},
         )
-        contact = {"profile": {"name": customer.name}, "wa_id": customer.wa_id}
+        # The identity rides along for the coreapp, which adds the ``identity`` object to the
+        # webhook when show_security_notifications is on (spec §11.2) and never forwards it.
+        contact = {
+            "profile": {"name": customer.name},
+            "wa_id": wa_id,
+            "identity": {"hash": customer.identity, "created_timestamp": customer.identity_created},
+        }
         self._queue(business, "messages", {"message": message, "contact": contact})
-        return message
+
+    def partners(self, customer_id: str) -> list[str]:
+        """The businesses ``customer_id`` exchanged messages with (as far as the network
+        remembers), in the order of their first message."""
+        found = {business: None for business, who in self.windows if who == customer_id}
+        for entry in self.inboxes.get(customer_id, ()):
+            if entry.get("business"):
+                found.setdefault(str(entry["business"]), None)
+        return list(found)
+
+    def customer_moved(self, old: str, new: str) -> None:
+        """The customer changed number: their messages, windows and conversations follow."""
+        if old in self.inboxes:
+            self.inboxes[new] = self.inboxes.pop(old)
+        for key in [key for key in self.windows if key[1] == old]:
+            self.windows[(key[0], new)] = self.windows.pop(key)
+        for key in [key for key in self.conversations if key[1] == old]:
+            self.conversations[(key[0], new)] = self.conversations.pop(key)
 
     def business_read(self, customer_id: str, message_ids: list[str]) -> None:
         """The business marked customer messages read: the customer sees blue ticks."""

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from waemu.errors import ApiError
+from waemu.network.offline import Backlog, OfflineSwitches
 from waemu.protocol.peer import Peer
 
 if TYPE_CHECKING:
@@ -29,6 +30,12 @@ class Session:
         self.peer: Peer | None = None
         self.client_id: str | None = None
         self.wa_id: str | None = None  # set once logged in
+        self.backlog: Backlog | None = None  # what its login found queued (offline.py)
+
+    @property
+    def open(self) -> bool:
+        """Whether the connection is still up."""
+        return self.peer is not None and not self.peer.closed.is_set()
 
     def require_login(self) -> str:
         """The logged-in number, or 1005 for an anonymous session."""
@@ -63,6 +70,10 @@ class NetworkServer:
         # Called with a business wa_id when its coreapp logs in (to push what waited).
         self.login_listeners: list[Callable[[str], None]] = []
         self.messaging: Messaging | None = None  # set by message_ops.install
+        self.offline: OfflineSwitches | None = None  # set by message_ops.install
+        # Seconds to wait before answering an operation (control API: slow template loads).
+        self.delays: dict[str, float] = {}
+        self.stop_hooks: list[Callable[[], None]] = []  # called by ``stop``
         self._server: asyncio.Server | None = None
 
     def register(self, name: str, op: SessionOp) -> None:
@@ -83,13 +94,15 @@ class NetworkServer:
         """Close every session and stop listening."""
         if self._server is not None:
             self._server.close()
+        for hook in self.stop_hooks:
+            hook()
         self.drop()
         if self._server is not None:
             await self._server.wait_closed()
 
     def logged_in(self, wa_id: str) -> list[Session]:
-        """Sessions logged in as ``wa_id``."""
-        return [s for s in self.sessions if s.wa_id == wa_id]
+        """Open sessions logged in as ``wa_id`` (one closed by a newer login is left out)."""
+        return [s for s in self.sessions if s.wa_id == wa_id and s.open]
 
     def drop(self, wa_id: str | None = None) -> int:
         """Close the sessions of ``wa_id`` (all when None); returns how many."""
@@ -109,6 +122,9 @@ class NetworkServer:
             found = self._ops.get(op)
             if found is None:
                 raise ApiError(1014, f"Unknown network operation {op!r}")
+            delay = self.delays.get(op, 0.0)
+            if delay > 0:
+                await asyncio.sleep(delay)
             return await found(session, args)
 
         session.peer = Peer(reader, writer, handle, name="network")

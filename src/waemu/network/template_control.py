@@ -1,6 +1,7 @@
 """Control API endpoints for message templates: what WhatsApp Business Manager does for a real
 business (create, review, pause, disable, delete), plus a switch that makes template fetches
-fail. Included by ``control.create_control_app``; listed in docs/templates.md.
+fail or slow (the coreapp's startup waits for its template load, spec §12). Included by
+``control.create_control_app``; listed in docs/templates.md and docs/readiness.md.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from waemu import templating
+from waemu.network.server import NetworkServer
 from waemu.network.templates import (
     CATEGORIES,
     LANGUAGES,
@@ -169,8 +171,19 @@ class UnavailableBody(BaseModel):
     active: bool
 
 
-def create_router(world: World) -> APIRouter:
-    """The template endpoints of the control API for ``world``."""
+class DelayBody(BaseModel):
+    """``PUT /templates/delay``: how long template fetches take."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seconds: float = Field(ge=0, le=600)
+
+
+LIST_OP = "templates.list"
+
+
+def create_router(world: World, server: NetworkServer | None = None) -> APIRouter:
+    """The template endpoints of the control API for ``world`` (and ``server``'s delays)."""
     router = APIRouter(tags=["templates"])
 
     def store() -> TemplateStore:
@@ -211,6 +224,17 @@ def create_router(world: World) -> APIRouter:
         """Make ``templates.list`` fail (coreapps then answer 2002) or work again."""
         store().unavailable = body.active
         return {"unavailable": body.active}
+
+    @router.put("/templates/delay")
+    async def delay(body: DelayBody) -> dict[str, Any]:
+        """Make ``templates.list`` answer only after ``seconds`` (0: at once again)."""
+        if server is None:
+            raise HTTPException(503, "no coreapp socket to slow down")
+        if body.seconds > 0:
+            server.delays[LIST_OP] = body.seconds
+        else:
+            server.delays.pop(LIST_OP, None)
+        return {"seconds": body.seconds}
 
     @router.get("/templates/{namespace}/{name}/{language}")
     async def get_template(namespace: str, name: str, language: str) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from waemu.network.templates import TemplateStore
 log = logging.getLogger(__name__)
 
 IdentityListener = Callable[[Customer], Awaitable[None]]
+# Called with the customer (already at the new number) and the old number.
+NumberListener = Callable[[Customer, str], Awaitable[None]]
 
 
 @dataclass
@@ -68,6 +70,9 @@ class World:
         # user_identity_changed notification (spec §11.5): the code that delivers it to the
         # logged-in coreapps appends a listener here.
         self.identity_listeners: list[IdentityListener] = []
+        # Called after a customer moved to another number (``change_number``): the hook for
+        # the user_changed_number notification (spec §11.5), installed by inbound_ops.
+        self.number_listeners: list[NumberListener] = []
         saved = self.store.load()
         if saved is None:
             self.customers = self._seed_customers()
@@ -113,6 +118,24 @@ class World:
                 await listener(customer)
             except Exception:
                 log.exception("identity listener failed for %s", wa_id)
+        return customer
+
+    async def change_number(self, old: str, new: str) -> Customer | None:
+        """Move customer ``old`` to number ``new``, save, and tell the number listeners.
+
+        None when ``old`` is unknown; ValueError when ``new`` is already someone's number.
+        """
+        if self.customers.get(new) is not None:
+            raise ValueError(f"{new} is already a customer's number")
+        customer = self.customers.change_number(old, new)
+        if customer is None:
+            return None
+        await self.save()
+        for listener in list(self.number_listeners):
+            try:
+                await listener(customer, old)
+            except Exception:
+                log.exception("number listener failed for %s -> %s", old, new)
         return customer
 
     async def save(self) -> None:

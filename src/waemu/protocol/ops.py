@@ -48,3 +48,30 @@ MESSAGES_MARK_READ = "messages.mark_read"
 MEDIA_REGISTER = "media.register"
 MEDIA_GET = "media.get"
 MEDIA_DELETE = "media.delete"
+
+WEBHOOK_CA_GET = "certificates.webhooks_ca.get"
+WEBHOOK_CA_SET = "certificates.webhooks_ca.set"
+WEBHOOK_CA_DELETE = "certificates.webhooks_ca.delete"
+
+EXTERNAL_CERT_SET = "certificates.external.set"
+EXTERNAL_CERT_CA = "certificates.external.ca"
+EXTERNAL_CERT_BUNDLE = "certificates.external.bundle"  # the webapp, on start (internal)
+
+STICKERPACKS_LIST = "stickerpacks.list"
+STICKERPACK_GET = "stickerpacks.get"
+STICKERPACK_CREATE = "stickerpacks.create"
+STICKERPACK_UPDATE = "stickerpacks.update"
+STICKERPACK_DELETE = "stickerpacks.delete"
+STICKERS_LIST = "stickerpacks.stickers.list"
+STICKER_GET = "stickerpacks.stickers.get"
+STICKER_CREATE = "stickerpacks.stickers.create"
+STICKER_UPDATE = "stickerpacks.stickers.update"
+STICKER_DELETE = "stickerpacks.stickers.delete"
+
+SETTINGS_BACKUP = "settings.backup"
+SETTINGS_RESTORE = "settings.restore"
+
+STATS_APP = "stats.app"
+STATS_DB = "stats.db"
+SERVICES_MESSAGE_GC = "services.message.gc"
+SERVICES_MEDIA_GC = "services.media.gc"

@@ -13,16 +13,22 @@ from waemu.settings import Settings
 from waemu.webapp import errors
 from waemu.webapp.deps import Services
 from waemu.webapp.envelope import Envelope
+from waemu.webapp.metrics import RequestMetrics
 from waemu.webapp.middleware import EdgeMiddleware
 from waemu.webapp.routes import (
     account,
+    backup,
+    certificates,
     contacts,
     health,
     media,
     messages,
+    metrics,
     profile,
+    services,
+    stats,
+    stickerpacks,
     support,
-    unbuilt,
     users,
 )
 from waemu.webapp.routes import settings as settings_routes
@@ -52,12 +58,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.services = Services(settings, core, tokens, envelope)
+    app.state.metrics = RequestMetrics(clock or SystemClock())  # GET /metrics (§10.3)
     errors.install(app, envelope)
     app.add_middleware(
         EdgeMiddleware,
         envelope=envelope,
         max_json_bytes=settings.max_json_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        metrics=app.state.metrics,
     )
     app.include_router(messages.router)  # first: the hot path matches without scanning
     app.include_router(users.router)
@@ -69,5 +77,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(profile.router)
     app.include_router(profile.public)
     app.include_router(media.router)
-    app.include_router(unbuilt.router)
+    app.include_router(certificates.router)
+    app.include_router(stickerpacks.router)
+    app.include_router(backup.router)
+    app.include_router(stats.router)
+    app.include_router(metrics.router)
+    app.include_router(services.router)
     return app

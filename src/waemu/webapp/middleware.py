@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from waemu import ids
 from waemu.errors import ApiError
 from waemu.webapp.envelope import Envelope
+from waemu.webapp.metrics import RequestMetrics
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,16 @@ class EdgeMiddleware:
     bodies over the size limit with 413 before the application reads them."""
 
     def __init__(
-        self, app: ASGIApp, *, envelope: Envelope, max_json_bytes: int, max_upload_bytes: int
+        self,
+        app: ASGIApp,
+        *,
+        envelope: Envelope,
+        max_json_bytes: int,
+        max_upload_bytes: int,
+        metrics: RequestMetrics | None = None,
     ) -> None:
         self.app = app
+        self.metrics = metrics  # GET /metrics (spec §10.3): counted here, cheaply
         self.envelope = envelope
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
@@ -68,10 +76,16 @@ class EdgeMiddleware:
             return message
 
         started = False
+        status = 0
+        metrics = self.metrics
+        begun = metrics.begin() if metrics is not None else 0.0
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal started, status
+            if message["type"] == "http.response.start" and not started:
+                started, status = True, message["status"]
+                if metrics is not None:
+                    metrics.responding()
             await send_with_id(message)
 
         scope.setdefault("state", {})["request_id"] = request_id
@@ -83,7 +97,10 @@ class EdgeMiddleware:
             if started:
                 raise
             error = ApiError(1000, "An unexpected error occurred in the webapp")
-            await self.envelope.error(error)(scope, receive, send_with_id)
+            await self.envelope.error(error)(scope, receive, tracking_send)
+        finally:
+            if metrics is not None:
+                metrics.end(scope, status, begun, started)
 
     @staticmethod
     def _request_id(scope: Scope) -> str:

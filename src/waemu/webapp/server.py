@@ -1,4 +1,5 @@
-"""Serving the webapp with uvicorn: HTTPS with the self-signed certificate, or plain HTTP."""
+"""Serving the webapp with uvicorn: HTTPS with the uploaded or the self-signed certificate,
+or plain HTTP."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from collections.abc import Iterator
 import uvicorn
 
 from waemu.settings import Settings
-from waemu.tls import ensure_self_signed
 from waemu.webapp.app import create_app
+from waemu.webapp.certificate import select_certificate
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def serve(settings: Settings) -> int:
     """Run the webapp until SIGINT/SIGTERM; returns the exit code."""
     ssl: dict[str, str] = {}
     if settings.web_tls:
-        cert, key = ensure_self_signed(settings.data_dir / "certs")
+        cert, key = select_certificate(settings)  # uploaded, else self-signed (spec §10.6)
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     config = uvicorn.Config(
         create_app(settings),

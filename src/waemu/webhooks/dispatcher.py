@@ -7,6 +7,9 @@ anything else, a timeout or a connection failure reschedules every entry of the 
 the linear backoff of ``callback_backoff_delay_ms`` capped at
 ``max_callback_backoff_delay_ms``. Every attempt is journalled. The schedule runs on the
 injected clock, so tests move time instead of sleeping.
+
+HTTPS receivers are verified against the system's CAs plus the webhook CA (spec §10.6,
+``webhooks/tls.py``); a new CA replaces the HTTP client before the next round.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -25,9 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu.clock import Clock
 from waemu.coreapp.services.settings import ApplicationSettings
+from waemu.coreapp.services.stats import record_callback
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import webhooks as repo
 from waemu.webhooks.retry import backoff_seconds
+from waemu.webhooks.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +52,10 @@ def merge(kind: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
                 contacts.setdefault(str(contact.get("wa_id")), contact)
         body: dict[str, Any] = {"messages": [m for p in payloads for m in p["messages"]]}
         return {"contacts": list(contacts.values()), **body} if contacts else body
-    return {kind: [e for p in payloads for e in p[kind]]}
+    merged: dict[str, Any] = {kind: [e for p in payloads for e in p[kind]]}
+    if "meta" in payloads[0]:  # errors notifications carry the client's meta (spec §11.4)
+        merged["meta"] = payloads[0]["meta"]
+    return merged
 
 
 class Dispatcher:
@@ -61,6 +70,7 @@ class Dispatcher:
         *,
         timeout: float = 20.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.sessions = sessions
         self.writer = writer
@@ -69,6 +79,8 @@ class Dispatcher:
         self.settings = settings
         self.timeout = timeout
         self._transport = transport
+        self._tls = tls or client_context(None)
+        self._tls_changed = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
@@ -77,11 +89,32 @@ class Dispatcher:
         """Look at the outbox now (new rows, a changed URL, moved time)."""
         self._wake.set()
 
+    def use_tls(self, context: ssl.SSLContext) -> None:
+        """Verify HTTPS receivers with ``context`` from the next round on (a new webhook CA;
+        applied at once, where the real client needs a restart — docs/webhooks.md)."""
+        self._tls = context
+        self._tls_changed = True
+        self.kick()
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=self.timeout,
+            transport=self._transport,
+            verify=self._tls,
+            follow_redirects=False,
+        )
+
+    async def _renew_client(self) -> None:
+        """Swap in a client with the current TLS context. Called between rounds, when no
+        POST is in flight on the old one."""
+        old, self._http = self._http, self._client()
+        self._tls_changed = False
+        if old is not None:
+            await old.aclose()
+
     def start(self) -> None:
         """Start delivering."""
-        self._http = httpx.AsyncClient(
-            timeout=self.timeout, transport=self._transport, follow_redirects=False
-        )
+        self._http = self._client()
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
 
     @staticmethod
@@ -123,6 +156,8 @@ class Dispatcher:
             rows = await repo.due(session, self.clock.now(), limit)
         if not rows:
             return False
+        if self._tls_changed:
+            await self._renew_client()
         groups: list[list[Any]] = []
         for row in rows:
             if groups and groups[-1][0].kind == row.kind and len(groups[-1]) < BATCH:
@@ -149,6 +184,7 @@ class Dispatcher:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         elapsed = int((time.monotonic() - started) * 1000)
+        record_callback(self, rows[0].kind, error is None, elapsed)  # callback_requests, §10.2
         now = self.clock.now()
         next_at = None
         if error is None:

@@ -2,7 +2,9 @@
 
 The status filters of spec §9.1 (``webhooks.message.sent/delivered/read``, with the legacy
 ``sent_status`` folded into ``sent``) decide what is written; failed, deleted and other
-statuses always are.
+statuses always are. System messages are written when their switch is on
+(``notify_user_change_number``, ``show_security_notifications``, spec §11.5); customer
+messages and errors notifications (spec §11.4) always are.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class Outbox:
 
     def wanted(self, payload: dict[str, Any]) -> bool:
         """Whether the settings ask for this notification."""
+        messages = payload.get("messages")
+        if messages:
+            return self._system_wanted(messages[0])
         statuses = payload.get("statuses")
         if not statuses:
             return True
@@ -60,3 +65,15 @@ class Outbox:
         await repo.enqueue(session, rows)
         if rows:
             session.sync_session.info.setdefault("after_commit", []).append(self.wake)
+
+    def _system_wanted(self, message: dict[str, Any]) -> bool:
+        """System messages only when their switch is on (spec §9.1, §11.5); others always."""
+        if message.get("type") != "system":
+            return True
+        kind = (message.get("system") or {}).get("type")
+        current = self.settings()
+        if kind == "user_changed_number":
+            return current.notify_user_change_number
+        if kind == "user_identity_changed":
+            return current.show_security_notifications
+        return True

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -120,6 +120,8 @@ class MediaService:
         self.max_upload_bytes = max_upload_bytes
         self.new_id = new_id
         self.links = LinkDownloader(root, providers, timeouts)
+        # Fetches inbound media that was not downloaded on arrival (services/inbound.py).
+        self.fetch_missing: Callable[[str], Awaitable[MediaInfo | None]] | None = None
 
     async def load(self) -> None:
         """Remove temporary files a crash left in ``tmp/``."""
@@ -177,9 +179,13 @@ class MediaService:
             raise _not_found(media_id)
         async with self.sessions.begin() as session:
             row = await repo.get(session, canonical)
-            if row is None:
-                raise _not_found(media_id)
+        if row is not None:
             return _info(row)
+        # Inbound media not downloaded on arrival is fetched now (docs/webhooks.md).
+        fetched = None if self.fetch_missing is None else await self.fetch_missing(canonical)
+        if fetched is None:
+            raise _not_found(media_id)
+        return fetched
 
     async def delete(self, media_id: object) -> None:
         """``DELETE /v1/media/{id}``: the record and the file go; 404/1006 when unknown."""
@@ -254,13 +260,34 @@ class MediaService:
             media_id, got.temp, str(got.mime), got.size, got.sha256, media_files.OUTGOING
         )
 
-    async def store_incoming(self, data: bytes, mime: str) -> MediaInfo:
-        """Keep media a customer sent (inbound messages, spec §8.2, §11.2)."""
+    async def store_incoming(
+        self, data: bytes, mime: str, *, media_id: str | None = None
+    ) -> MediaInfo:
+        """Keep media a customer sent (inbound messages, spec §8.2, §11.2).
+
+        ``media_id`` is the id the network gave the file (the webhook's ``id``); storing the
+        same id again (a push repeated after a crash) answers the record already kept.
+        """
         parsed = media_types.parse(mime)
-        media_id = self.new_id()
-        temp = media_files.temp_path(media_id)
+        if media_id is None:
+            media_id = self.new_id()
+        elif canonical_id(media_id) is None:
+            raise ApiError(1009, f"Invalid value for id: {media_id[:64]!r} is not a media id")
+        else:
+            async with self.sessions() as session:
+                row = await repo.get(session, media_id)
+            if row is not None:
+                return _info(row)
+        temp = media_files.temp_path(f"{media_id}.{uuid.uuid4().hex[:8]}")
         size, digest = await media_files.write_file(self.root, temp, data)
-        return await self._record(media_id, temp, str(parsed), size, digest, media_files.INCOMING)
+        try:
+            return await self._record(
+                media_id, temp, str(parsed), size, digest, media_files.INCOMING
+            )
+        except ApiError as exc:
+            if exc.code != 1004:
+                raise
+            return await self.info(media_id)  # stored meanwhile by a concurrent download
 
     def path(self, info: MediaInfo) -> Path:
         """The absolute path of the media's file."""

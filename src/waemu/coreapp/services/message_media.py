@@ -33,6 +33,8 @@ class MessageMedia:
     def __init__(self, media: MediaService) -> None:
         self.media = media
         self._tasks: set[asyncio.Task[None]] = set()
+        # Resolves the id of a sticker pack's sticker (spec §10.7); None: not a pack sticker.
+        self.pack_sticker: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None
 
     async def prepare(self, message: dict[str, Any]) -> dict[str, Any]:
         """A preparer: resolve a media ``id``; check a ``link``'s form."""
@@ -43,6 +45,10 @@ class MessageMedia:
         if not isinstance(media, dict):
             return message
         if "id" in media:
+            if kind == "sticker" and self.pack_sticker is not None:
+                found = await self.pack_sticker(str(media["id"]))
+                if found is not None:
+                    return {**message, kind: {**media, **found}}
             info = await self.media.resolve_id(media["id"], kind)
             return {**message, kind: _described(info, media)}
         if "link" in media:

@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu import ids
 from waemu.clock import Clock
-from waemu.coreapp.readiness import Phase, Readiness
+from waemu.coreapp.readiness import Readiness
 from waemu.coreapp.services import message_status as st
 from waemu.coreapp.services.account import AccountService
+from waemu.coreapp.services.inbound import InboundService
 from waemu.coreapp.services.message_media import MessageMedia
 from waemu.coreapp.services.outbound import OutboundQueue
-from waemu.errors import ApiError, not_ready
+from waemu.errors import ApiError
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import messages as repo
 
@@ -89,6 +90,7 @@ class MessagesService:
         self.listeners: list[Listener] = []
         self.preparers: list[Preparer] = []
         self.media: MessageMedia | None = None  # set when media is available
+        self.inbound: InboundService | None = None  # set when media and identities are
         self._status: dict[str, str] = {}
         outbound.on_acks = self.record_statuses
         writer.register("messages.out", self._flush_sends)
@@ -100,9 +102,10 @@ class MessagesService:
 
     async def send(self, message: dict[str, Any]) -> dict[str, Any]:
         """Accept a validated message: persist it, queue it, return its id (spec §7.1)."""
-        if self.readiness.phase is not Phase.CONNECTED:
-            # spec §12: until the coreapp is connected and ready, sends are refused.
-            raise not_ready("Coreapp not ready")
+        if not self.readiness.ready:
+            # spec §12: until the startup (templates, offline messages) is done after a
+            # login, sends are refused with 1011 "Coreapp not ready" (docs/readiness.md).
+            raise self.readiness.refusal()
         to = str(message["to"])
         own = self.account.wa_id
         if own is not None and _digits(to) == own:
@@ -195,16 +198,23 @@ class MessagesService:
     async def store_inbound(
         self, messages: list[dict[str, Any]], contacts: list[dict[str, Any]]
     ) -> None:
-        """Persist customer messages pushed by the network; repeats are ignored."""
-        profiles = {str(c.get("wa_id")): c for c in contacts}
-        await self.writer.add_many(
-            "messages.in", [(m, profiles.get(str(m["from"]))) for m in messages]
-        )
+        """Persist customer messages pushed by the network; repeats are ignored.
+
+        The inbound service first downloads their media and adds identities; the messages,
+        their notifications and any errors notifications (a failed media download, spec
+        §11.4) are written in one transaction before the network is answered.
+        """
+        if self.inbound is not None:
+            items = await self.inbound.prepare(messages, contacts)
+        else:
+            profiles = {str(c.get("wa_id")): c for c in contacts}
+            items = [(m, profiles.get(str(m["from"])), []) for m in messages]
+        await self.writer.add_many("messages.in", items)
 
     async def _flush_inbound(self, session: AsyncSession, items: list[Any]) -> None:
-        known = await repo.current(session, (str(m["id"]) for m, _c in items))
+        known = await repo.current(session, (str(m["id"]) for m, _c, _e in items))
         rows, payloads, seen = [], [], set(known)
-        for message, contact in items:
+        for message, contact, errors in items:
             message_id = str(message["id"])
             if message_id in seen:
                 continue
@@ -226,6 +236,7 @@ class MessagesService:
                 payloads.append({"contacts": [contact], "messages": [message]})
             else:
                 payloads.append({"messages": [message]})
+            payloads.extend(errors)
         await repo.insert_many(session, rows)
         for listener in self.listeners:
             await listener(session, payloads)

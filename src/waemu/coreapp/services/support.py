@@ -7,26 +7,26 @@ import platform
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from waemu import __version__
 from waemu.clock import Clock
-from waemu.coreapp.readiness import Phase, Readiness
+from waemu.coreapp.readiness import Readiness
 from waemu.coreapp.services.account import AccountService
 from waemu.settings import Settings
 
-# socket_conn values (spec §10.4): DN down, SC connecting, UP connected.
-SOCKET_CONN = {
-    Phase.UNINITIALIZED: "DN",
-    Phase.UNREGISTERED: "DN",
-    Phase.CONNECTING: "SC",
-    Phase.CONNECTED: "UP",
-    Phase.DISCONNECTED: "DN",
-    Phase.STOPPING: "DN",
-}
+
+class StartupReport(Protocol):
+    """What the startup runner tells support (``coreapp/startup.py``)."""
+
+    def report(self) -> dict[str, Any]:
+        """The ``startup`` object of the support report."""
+        ...
+
+
 # The real client's logical stores; here one schema holds them all (docs/architecture.md).
 STORES = ("axolotl", "callback", "cluster", "config", "contact", "jobqueue", "message")
 # Variables worth showing support; secrets (passwords, keys) never appear.
@@ -68,6 +68,7 @@ class SupportService:
         self.account = account
         self.clock = clock
         self.env = env
+        self.startup: StartupReport | None = None  # set once the network link exists
 
     async def report(self) -> dict[str, Any]:
         """The ``support`` object."""
@@ -109,7 +110,9 @@ class SupportService:
             "os_name": f"{platform.system().lower()}-{platform.machine()}",
             "os_version": platform.release(),
             "schema": {store: schema_version for store in STORES},
-            "socket_conn": SOCKET_CONN[self.readiness.phase],
+            "socket_conn": self.readiness.socket_conn,
             "shards": [[-1, -1], [0, 0]] if registered else [],
             "role": "coreapp",
+            # Not in the real report: why the coreapp is not ready yet (docs/readiness.md).
+            "startup": self.startup.report() if self.startup is not None else None,
         }

@@ -1,6 +1,7 @@
 """The business's message templates as the coreapp knows them: loaded from the network on every
-new connection (spec §12), refetched once when a send names one the cache lacks, and used to
-check ``template`` and ``hsm`` sends synchronously (spec §7.7, §7.8, §7.10; docs/templates.md).
+new connection (spec §12: step 1 of the startup, ``coreapp/startup.py``), refetched once when
+a send names one the cache lacks, and used to check ``template`` and ``hsm`` sends
+synchronously (spec §7.7, §7.8, §7.10; docs/templates.md).
 """
 
 from __future__ import annotations
@@ -46,9 +47,14 @@ class TemplatesService:
         if readiness is not None:
             readiness.listen(self._on_move)
 
-    def _on_move(self, _before: Phase, after: Phase) -> None:
-        """Every new connection loads the templates again (spec §12)."""
-        if after is not Phase.CONNECTED:
+    def _on_move(self, before: Phase, after: Phase) -> None:
+        """Every new connection loads the templates again (spec §12). With a startup runner
+        (``coreapp/startup.py``) the load is its step 1 and it retries it; this covers a login
+        that goes straight to ``connected`` (a link without a runner)."""
+        if after is Phase.LOADING_TEMPLATES:
+            self.loaded = False  # the runner loads them
+            return
+        if after is not Phase.CONNECTED or before is not Phase.CONNECTING:
             return
         self.loaded = False
         task = asyncio.get_running_loop().create_task(self._load_quietly(), name="templates-load")

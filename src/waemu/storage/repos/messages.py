@@ -4,6 +4,7 @@ of hundreds of messages or receipts costs a handful of round trips."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,3 +113,17 @@ async def by_status(session: AsyncSession, direction: str, status: str) -> list[
         .order_by(MessageRow.created_at)
     )
     return list(rows.all())
+
+
+async def delete_older_than(session: AsyncSession, cutoff: datetime, keep_status: str) -> int:
+    """Delete messages created before ``cutoff`` and their receipts; how many messages went.
+
+    Messages in ``keep_status`` stay whatever their age (outbound messages the network has
+    not taken yet: accepted work is never lost).
+    """
+    old = (MESSAGES.c.created_at < cutoff) & (MESSAGES.c.status != keep_status)
+    await session.execute(
+        sa.delete(STATUSES).where(STATUSES.c.message_id.in_(sa.select(MESSAGES.c.id).where(old)))
+    )
+    result = await session.execute(sa.delete(MESSAGES).where(old))
+    return int(getattr(result, "rowcount", 0) or 0)

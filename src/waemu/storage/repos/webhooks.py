@@ -71,7 +71,12 @@ async def journal(session: AsyncSession, attempt: dict[str, Any]) -> None:
         await session.execute(sa.delete(ATTEMPTS).where(ATTEMPTS.c.id <= newest - JOURNAL_LIMIT))
 
 
-async def recent_attempts(session: AsyncSession, limit: int) -> list[Any]:
-    """The latest attempts, newest first."""
-    result = await session.execute(sa.select(ATTEMPTS).order_by(ATTEMPTS.c.id.desc()).limit(limit))
+async def recent_attempts(
+    session: AsyncSession, limit: int, since: datetime | None = None
+) -> list[Any]:
+    """The latest attempts (those made at or after ``since`` when given), newest first."""
+    query = sa.select(ATTEMPTS)
+    if since is not None:
+        query = query.where(ATTEMPTS.c.at >= since)
+    result = await session.execute(query.order_by(ATTEMPTS.c.id.desc()).limit(limit))
     return list(result.all())

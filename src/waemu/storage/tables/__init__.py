@@ -5,6 +5,7 @@ from waemu.storage.tables.contacts import ContactIdentityRow, ContactRow
 from waemu.storage.tables.media import MediaRow
 from waemu.storage.tables.messages import MessageRow, MessageStatusRow
 from waemu.storage.tables.settings import MediaProviderRow, ProfilePhotoRow
+from waemu.storage.tables.stickerpacks import StickerPackRow, StickerRow
 from waemu.storage.tables.users import RevokedTokenRow, UserRow
 from waemu.storage.tables.webhooks import WebhookAttemptRow, WebhookRow
 
@@ -18,6 +19,8 @@ __all__ = [
     "MessageStatusRow",
     "ProfilePhotoRow",
     "RevokedTokenRow",
+    "StickerPackRow",
+    "StickerRow",
     "UserRow",
     "WebhookAttemptRow",
     "WebhookRow",
