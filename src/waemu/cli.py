@@ -19,6 +19,8 @@ def _configure_logging(name: str, level: str) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # aiosqlite's DEBUG lines print every statement with its parameters: keys, secrets, hashes.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
 def _apply_flags(args: argparse.Namespace) -> None:

@@ -179,6 +179,8 @@ def test_a_dropped_connection_runs_the_startup_again(
         token = registered(running, http)
         assert network.put("/templates/delay", json={"seconds": 1.0}).is_success
         assert network.post("/connections/drop", json={"wa_id": WA_ID}).json() == {"dropped": 1}
+        # The coreapp learns of the drop from its socket; sends before that are still taken.
+        wait_until(lambda: not ready(http, token), 10, "the coreapp to see the drop")
         answers = sends_until_accepted(http, token)
         assert any(is_refusal(a) for a in answers[:-1])
 

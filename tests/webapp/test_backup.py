@@ -222,3 +222,22 @@ async def test_backup_and_restore_need_the_admin(sqlite_stack: InProcessStack) -
         BACKUP, json={"password": "x", "cipher": "des"}, headers=bearer(token)
     )
     assert_error(extra, 400, 1010, "cipher")
+
+
+async def test_concurrent_restores_restore_once(
+    sqlite_stack: InProcessStack, tmp_path: Path
+) -> None:
+    token = await sqlite_stack.api.admin_token()
+    await register(sqlite_stack, token)
+    data = await backup(sqlite_stack, token)
+    env = database_env("sqlite", tmp_path / "second")
+    async with SecondMachine(env, sqlite_stack) as fresh:
+        admin = await fresh.api.admin_token()
+        body = {"password": PASSWORD, "data": data}
+        answers = await asyncio.gather(
+            *(fresh.http.post(RESTORE, json=body, headers=bearer(admin)) for _ in range(3))
+        )
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [200, 403, 403], [a.text for a in answers]
+        for refused in (a for a in answers if a.status_code == 403):
+            assert_error(refused, 403, 1005, "unregistered client")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 import ssl
 from dataclasses import replace
@@ -16,6 +18,7 @@ from tests.stacks import ADMIN_PASSWORD, InProcessStack, bearer
 from tests.webapp.assertions import assert_error, assert_ok
 from tests.webapp.cert_bundles import encrypted_key, make_chain
 from tests.webapp.helpers import create_user
+from waemu.cli import _configure_logging
 from waemu.settings import Settings
 from waemu.webapp.certificate import select_certificate
 
@@ -151,3 +154,73 @@ def test_restarted_webapp_serves_the_uploaded_certificate(
             if process.proc is not None:
                 process.stop()
         drop_env_database(running.env)
+
+
+async def test_webapp_writes_the_uploaded_key_for_its_owner_only(
+    sqlite_stack: InProcessStack, tmp_path: Path
+) -> None:
+    token = await sqlite_stack.api.admin_token()
+    chain = make_chain(now=sqlite_stack.clock.now())
+    assert (await post_pem(sqlite_stack, token, chain.bundle())).status_code == 200
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    (certs / "external.key").write_text("an older key")
+    (certs / "external.key").chmod(0o644)
+    settings = replace(
+        sqlite_stack.settings, data_dir=tmp_path, core_port=sqlite_stack.core.server.port
+    )
+    cert, key = await asyncio.to_thread(select_certificate, settings, wait_seconds=0)
+    assert (cert.name, key.name) == ("external.crt", "external.key")
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert cert.stat().st_mode & 0o777 == 0o600
+    assert key.read_text() == chain.key
+    assert cert.read_text() == chain.cert + chain.intermediate
+    assert sorted(p.name for p in certs.iterdir()) == ["external.crt", "external.key"]
+
+
+def test_webapp_does_not_serve_a_cached_key_of_another_certificate(tmp_path: Path) -> None:
+    settings = replace(Settings.from_env({"WA_DATA_DIR": str(tmp_path)}), core_port=free_port())
+    (tmp_path / "certs").mkdir()
+    first, second = make_chain(), make_chain()
+    (tmp_path / "certs" / "external.crt").write_text(first.cert + first.intermediate)
+    (tmp_path / "certs" / "external.key").write_text(second.key)  # e.g. a crash between files
+    cert, key = select_certificate(settings, wait_seconds=0)
+    assert (cert.name, key.name) == ("webapp.crt", "webapp.key")
+
+
+async def test_the_private_key_is_never_shown(
+    sqlite_stack: InProcessStack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    quiet = logging.getLogger("aiosqlite")
+    level = quiet.level
+    _configure_logging("coreapp", "DEBUG")  # as WA_LOG_LEVEL=DEBUG does
+    caplog.set_level(logging.DEBUG)
+    try:
+        await upload_fail_and_read(sqlite_stack, tmp_path, caplog)
+    finally:
+        quiet.setLevel(level)
+
+
+async def upload_fail_and_read(
+    sqlite_stack: InProcessStack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Upload a bundle, a broken one, start a webapp on it, read the answers: no key shown."""
+    token = await sqlite_stack.api.admin_token()
+    chain = make_chain(now=sqlite_stack.clock.now())
+    key_body = chain.key.splitlines()[1]  # a line of the base64 key material
+    assert (await post_pem(sqlite_stack, token, chain.bundle())).status_code == 200
+    broken = chain.key.replace(key_body, key_body[::-1]) + chain.cert + chain.intermediate
+    refused = await post_pem(sqlite_stack, token, broken)
+    assert_error(refused, 400, 1009, "the private key cannot be read")
+    settings = replace(
+        sqlite_stack.settings, data_dir=tmp_path, core_port=sqlite_stack.core.server.port
+    )
+    await asyncio.to_thread(select_certificate, settings, wait_seconds=0)
+    answers = [
+        refused.text,
+        (await sqlite_stack.http.get(CA, headers=bearer(token))).text,
+        (await sqlite_stack.http.get("/v1/support", headers=bearer(token))).text,
+    ]
+    for text in [*answers, caplog.text]:
+        assert "PRIVATE KEY" not in text
+        assert key_body not in text and key_body[::-1] not in text

@@ -5,7 +5,11 @@ Days pass on the injected clock, which the simulated network follows too."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.messaging import ALICE, customer_writes, ready, receipts, send_text, stored_status, until
 from tests.receiver import Receiver
@@ -13,8 +17,10 @@ from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error, assert_ok
 from tests.webapp.helpers import create_user
 from tests.webapp.test_media_messages import JPEG, send, upload
+from tests.webapp.test_stickerpacks import add_sticker, create_pack, webp
 from tests.webapp.test_webhooks import eventually, set_webhook
 from waemu import media_files
+from waemu.coreapp.services import gc as gc_module
 
 DAY = 86400.0
 
@@ -179,3 +185,57 @@ async def test_automatic_gc_follows_garbagecollector_enable(sqlite_stack: InProc
         assert await stored_status(sqlite_stack, kept_in) == "received"
         await asyncio.sleep(0.2)
     assert services(receiver.bodies) == []  # nobody asked: no notification
+
+
+async def test_media_gc_keeps_the_images_of_pack_stickers(stack: InProcessStack) -> None:
+    token = await ready(stack)
+    async with Receiver() as receiver:
+        await set_webhook(stack, token, receiver.url)
+        image = await upload(stack, token, webp(), "image/webp")
+        index = await add_sticker(stack, token, await create_pack(stack, token), image)
+        loose = await upload(stack, token, JPEG, "image/jpeg")
+        stack.clock.advance(31 * DAY)  # neither was sent: both unused for 31 days
+        token = await stack.api.admin_token()
+        response = await stack.http.put("/v1/services/media/gc", headers=bearer(token))
+        assert response.status_code == 200, response.text
+        await eventually(lambda: len(services(receiver.bodies)) == 1)
+    assert services(receiver.bodies) == [
+        {"services": [{"media": {"gc": {"items_deleted": 1, "status": "complete"}}}]}
+    ]
+    assert not media_path(stack, loose).exists()
+    assert media_path(stack, image).exists()  # the sticker still has its image
+    got = await stack.http.get(f"/v1/media/{image}", headers=bearer(token))
+    assert got.status_code == 200 and got.content == webp(), got.text
+    assert index == 0
+
+
+async def test_media_gc_removes_files_without_holding_up_other_writes(
+    sqlite_stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await ready(sqlite_stack, ALICE)
+    stale = await upload(sqlite_stack, token, JPEG, "image/jpeg")
+    entered, release = threading.Event(), threading.Event()
+    remove_files = gc_module._remove_files
+
+    def held(root: Path, paths: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+        entered.set()
+        release.wait(20)
+        return remove_files(root, paths)
+
+    monkeypatch.setattr(gc_module, "_remove_files", held)
+    sqlite_stack.clock.advance(31 * DAY)
+    token = await sqlite_stack.api.admin_token()
+    try:
+        response = await sqlite_stack.http.put("/v1/services/media/gc", headers=bearer(token))
+        assert response.status_code == 200, response.text
+        await eventually(entered.is_set)
+        # While the files are being removed, a customer's message is stored (through the
+        # same batch writer) and answered.
+        await customer_writes(sqlite_stack, ALICE, "during the collection")
+    finally:
+        release.set()
+    gc = sqlite_stack.core.gc
+    assert gc is not None
+    await eventually(lambda: gc.last_deleted.get("media") == 1)
+    gone = await sqlite_stack.http.get(f"/v1/media/{stale}", headers=bearer(token))
+    assert_error(gone, 404, 1006, stale)

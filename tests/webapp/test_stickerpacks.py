@@ -186,6 +186,22 @@ async def test_first_party_packs_refuse_changes(sqlite_stack: InProcessStack) ->
     assert_error(bad, 400, 1009, "namespace")
 
 
+async def test_creating_in_the_first_party_namespace_is_refused(
+    sqlite_stack: InProcessStack,
+) -> None:
+    headers = bearer(await sqlite_stack.api.admin_token())
+    query = "?namespace=whatsapp"
+    created = await sqlite_stack.http.post(f"{PACKS}{query}", json=PACK, headers=headers)
+    assert_error(created, 403, 1005, "First-party stickerpacks")
+    pack_id = CATALOGUE[0].id
+    patched = await sqlite_stack.http.patch(
+        f"{PACKS}/{pack_id}/stickers/0{query}", json={"emojis": ["🐱"]}, headers=headers
+    )
+    assert_error(patched, 403, 1005, "First-party stickerpacks")
+    listed = await sqlite_stack.http.get(PACKS, headers=headers)
+    assert assert_ok(listed) == {"stickerpacks": []}  # no third-party pack was made instead
+
+
 async def test_reads_for_users_writes_for_admin(sqlite_stack: InProcessStack) -> None:
     stack = sqlite_stack
     admin = await stack.api.admin_token()
@@ -280,3 +296,21 @@ async def test_sticker_message_by_pack_sticker_id(sqlite_stack: InProcessStack) 
         },
     )
     assert_error(unknown, 404, 1006, "")
+
+
+async def test_stickers_added_at_once_get_one_index_each(stack: InProcessStack) -> None:
+    token = await stack.api.admin_token()
+    pack_id = await create_pack(stack, token)
+    image = await upload(stack, token, webp(), "image/webp")
+    answers = await asyncio.gather(
+        *(
+            stack.http.post(
+                f"{PACKS}/{pack_id}/stickers", json={"image_data_id": image}, headers=bearer(token)
+            )
+            for _ in range(8)
+        )
+    )
+    indexes = sorted(assert_ok(answer)["stickers"][0]["index"] for answer in answers)
+    assert indexes == list(range(8))
+    listed = await stack.http.get(f"{PACKS}/{pack_id}/stickers", headers=bearer(token))
+    assert assert_ok(listed) == {"stickers": [{"index": i} for i in range(8)]}

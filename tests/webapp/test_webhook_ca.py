@@ -4,6 +4,7 @@ against the system's CAs plus the uploaded one, applied without a restart."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,25 @@ async def test_plain_http_receivers_do_not_need_a_ca(sqlite_stack: InProcessStac
         inbound = await customer_writes(sqlite_stack, ALICE)
         await eventually(lambda: len(receiver.bodies) == 1)
     assert receiver.bodies[0]["messages"][0]["id"] == inbound
+
+
+async def test_oversized_pem_is_refused_without_reading_it_whole(
+    sqlite_stack: InProcessStack,
+) -> None:
+    token = await sqlite_stack.api.admin_token()
+    pulled = 0
+
+    async def four_mebibytes() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(64):  # sent chunked: no Content-Length for the edge to judge
+            pulled += 1
+            yield b"#" * 65536
+
+    for path in (CA_PATH, "/v1/certificates/external"):
+        pulled = 0
+        response = await sqlite_stack.http.post(
+            path, content=four_mebibytes(), headers=auth(token, **{"Content-Type": "text/plain"})
+        )
+        assert_error(response, 413, 1025, "larger than the limit of 1048576 bytes")
+        assert pulled <= 17  # 1 MiB is 16 chunks: reading stopped at the limit
+    assert_error(await sqlite_stack.http.get(CA_PATH, headers=bearer(token)), 404, 1006, "")

@@ -144,7 +144,8 @@ class CoreApp:
         contacts = ContactsService(
             sessions, self.clock, account, wait_seconds=self.settings.contacts_wait_seconds
         )
-        identities = IdentityService(sessions, self.clock)
+        identities = IdentityService(sessions, self.clock, app_settings.application)
+        await identities.load()  # the unacknowledged identity changes block sends (§6.4)
         contacts.link = identities.link = self.link
         self.dispatcher.register(contacts_handlers.operations(contacts, identities))
         self.contacts = contacts
@@ -157,6 +158,7 @@ class CoreApp:
         )
         self.dispatcher.register(messages_handlers.operations(self.messages))
         self._pushes.update(messages_handlers.network_pushes(self.messages))
+        self.messages.preparers.append(identities.check_send)  # 1028 first (spec §6.4)
         # Templates load on every new connection and check template/hsm sends (spec §12, §7.7).
         self.templates = TemplatesService(self.link, self.readiness)
         self.messages.preparers.append(self.templates.prepare)
@@ -177,6 +179,8 @@ class CoreApp:
             self.media, identities, app_settings.application, self.settings.api_version
         )
         inbound.link = self.link
+        # Errors notifications of downloads failing at GET /v1/media/{id} (spec §11.4).
+        inbound.sessions, inbound.listeners = sessions, self.messages.listeners
         self.messages.inbound = inbound
         self.media.fetch_missing = inbound.fetch
         # Webhooks: an outbox row per notification, written with its cause (spec §11.1).

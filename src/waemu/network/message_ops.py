@@ -1,7 +1,12 @@
 """The network's message operations and the pusher that delivers receipts and customer
 messages to each business's logged-in coreapp (and holds them while it is away), with the
 offline hand-over protocol of the coreapp's startup (``offline.backlog`` asked by the coreapp,
-``offline.complete`` pushed to it: spec §12, docs/readiness.md)."""
+``offline.complete`` pushed to it: spec §12, docs/readiness.md).
+
+What is queued, held or scheduled is kept in ``pending.db`` (``persistence.py``) and restored
+when the network starts, so it is pushed when the coreapp logs in again; an item leaves the
+store only once the coreapp acknowledged it (stored it), so a restart between the push and
+the acknowledgement pushes it again (at least once, as the real servers)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from waemu.errors import ApiError
 from waemu.network.contact_ops import ContactDirectory
 from waemu.network.messaging import Messaging
 from waemu.network.offline import Backlog, OfflineSwitches
+from waemu.network.persistence import PendingStore, Queued
 from waemu.network.server import NetworkServer, Session
 from waemu.network.world import World
 from waemu.protocol.peer import PeerClosed
@@ -75,7 +81,7 @@ class Pusher:
                 if wait > 0:  # a slow feed; looked at again soon, in case it changes
                     await asyncio.sleep(min(wait, FEED_LOOK_SECONDS))
                     continue
-                items = self.messaging.take(business, self.switches.feed(business).batch())
+                items = self.messaging.borrow(business, self.switches.feed(business).batch())
                 if not items:
                     return
                 if not await self._push(session, items):
@@ -83,6 +89,7 @@ class Pusher:
                     if session.open:
                         return  # the coreapp refused them: kept for the next kick
                     continue  # that connection is gone; a newer one may be logged in
+                self.messaging.acknowledged(items)
                 self.switches.spent(business, len(items))
                 if session.backlog is not None:
                     session.backlog.pushed(len(items))
@@ -103,9 +110,9 @@ class Pusher:
             log.info("offline.complete not delivered to %s: %s", business, exc)
 
     @staticmethod
-    async def _push(session: Session, items: list[tuple[str, dict[str, Any]]]) -> bool:
-        inbound = [item for kind, item in items if kind == "messages"]
-        statuses = [item for kind, item in items if kind == "statuses"]
+    async def _push(session: Session, items: list[Queued]) -> bool:
+        inbound = [item for kind, item, _seq in items if kind == "messages"]
+        statuses = [item for kind, item, _seq in items if kind == "statuses"]
         try:
             if inbound:
                 contacts = {i["contact"]["wa_id"]: i["contact"] for i in inbound}
@@ -138,12 +145,24 @@ def backlog_state(session: Session, switches: OfflineSwitches) -> dict[str, Any]
 
 
 def install(server: NetworkServer, world: World) -> Messaging:
-    """Register the message operations on ``server``; returns the messaging state."""
-    messaging = Messaging(world, ContactDirectory(world))
+    """Register the message operations on ``server``; returns the messaging state, restored
+    from ``pending.db`` in the world's folder (its receipt timers run again when installed
+    inside the event loop, as the network process does)."""
+    store = PendingStore(world.store.directory)
+    messaging = Messaging(world, ContactDirectory(world), store=store)
+    messaging.restore(store.load())
+    store.commit()  # records of vanished media files
     pusher = Pusher(server, messaging)
     messaging.on_queued(pusher.kick)
     server.login_listeners.append(pusher.on_login)
     server.stop_hooks.append(pusher.stop)
+    server.stop_hooks.append(store.close)  # after the pusher: nothing is pushed any more
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # built outside a loop (tools reading the world): no receipt is due to anyone
+    else:
+        messaging.resume()
     server.messaging = messaging
     server.offline = pusher.switches
 
@@ -154,7 +173,9 @@ def install(server: NetworkServer, world: World) -> Messaging:
         batch = args.get("messages")
         if not isinstance(batch, list):
             raise ApiError(1009, "messages must be an array")
-        return [messaging.accept(business, account.cc, message) for message in batch]
+        answers = [messaging.accept(business, account.cc, message) for message in batch]
+        messaging.commit()  # the answers acknowledge the messages: kept first
+        return answers
 
     async def read(session: Session, args: dict[str, Any]) -> None:
         session.require_login()

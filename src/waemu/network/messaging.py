@@ -5,68 +5,92 @@ servers would — unknown or non-WhatsApp recipients, the 24-hour customer-servi
 a customer's own behaviour — and produces the receipts ``sent`` → ``delivered`` → ``read``
 (or ``failed``) with ``conversation`` and ``pricing`` (spec §11.3). Receipts and customer
 messages for a business wait in its queue until its coreapp is logged in (offline messages).
+
+With a ``PendingStore`` (``persistence.py``) every change that must survive a restart of the
+network — queued items, held deliveries, scheduled receipts, windows, conversations, the
+answers given (dedupe), inboxes — is written there too, and ``restore``/``resume`` rebuild the
+memory at start; the methods that answer someone commit it first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from waemu.errors import receipt_error
 from waemu.ids import inbound_message_id
+from waemu.network.billing import DAY, Conversation, billing, error_object
 from waemu.network.contact_ops import ContactDirectory
 from waemu.network.customers import Customer
+from waemu.network.inboxes import Inboxes
 from waemu.network.media_blobs import MediaBlobs
+from waemu.network.persistence import SEEN_LIMIT, PendingStore, Queued, Saved, Timer
 from waemu.network.world import World
 
-log = logging.getLogger(__name__)
-
-DAY = 24 * 3600
 TEMPLATE_TYPES = ("template", "hsm")
-INBOX_LIMIT = 500
-SEEN_LIMIT = 200_000
-
-
-def error_object(code: int) -> dict[str, Any]:
-    """An error as failed receipts carry it (spec §11.3)."""
-    return receipt_error(code)
-
-
-@dataclass
-class Conversation:
-    """A 24-hour conversation between a business and a customer (spec §11.3)."""
-
-    id: str
-    origin: str
-    expires: float
-    announced: bool = False  # expiration_timestamp goes on the first receipt only
+DELIVERED, READ = "delivered", "read"
 
 
 class Messaging:
     """Delivery, receipts and the per-business queues of the network."""
 
     def __init__(
-        self, world: World, directory: ContactDirectory, clock: Callable[[], float] = time.time
+        self,
+        world: World,
+        directory: ContactDirectory,
+        clock: Callable[[], float] = time.time,
+        store: PendingStore | None = None,
     ) -> None:
         self.world = world
         self.directory = directory
         self.clock = clock
+        self.store = store or PendingStore(None)
         self.windows: dict[tuple[str, str], float] = {}  # (business, customer) -> last message
         self.conversations: dict[tuple[str, str], Conversation] = {}
-        self.inboxes: dict[str, deque[dict[str, Any]]] = {}
-        self.queues: dict[str, deque[tuple[str, dict[str, Any]]]] = {}
+        self.inboxes = Inboxes(self.store)
+        self.queues: dict[str, deque[Queued]] = {}
         self._seen: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._on_queued: list[Callable[[str], None]] = []
         self._held: dict[str, list[tuple[str, str, Customer]]] = {}  # offline customers
         self._recipients: dict[str, tuple[str, str]] = {}  # message id -> business, customer
-        self.blobs = MediaBlobs(clock)  # media customers sent, until coreapps download it
+        self._timers: list[Timer] = []  # restored, until ``resume`` schedules them
+        self.blobs = MediaBlobs(clock, store=self.store)  # media customers sent
+
+    def restore(self, saved: Saved) -> None:
+        """Rebuild the memory from what the store kept (at start, before any coreapp)."""
+        for business, items in saved.queues.items():
+            self.queues[business] = deque(items)
+        for message_id, business, customer_id in saved.held:
+            customer = self.world.customers.get(customer_id)
+            if customer is None:
+                self.store.unhold(message_id)  # the customer is gone (control API)
+            else:
+                self._held.setdefault(customer_id, []).append((business, message_id, customer))
+        self.windows.update(saved.windows)
+        for key, data in saved.conversations.items():
+            self.conversations[key] = Conversation(**data)
+        for message_id, receipt, sender, to in saved.seen:
+            self._seen[message_id] = receipt
+            if sender is not None and to is not None:
+                self._recipients[message_id] = (sender, to)
+        self.inboxes.restore(saved.inboxes)
+        self.blobs.restore(saved.blobs)
+        self._timers = saved.timers
+
+    def resume(self) -> None:
+        """Schedule the receipts that were due when the network stopped (late ones now)."""
+        loop = asyncio.get_running_loop()
+        now = self.clock()
+        for timer in self._timers:
+            stage = self._delivered if timer.stage == DELIVERED else self._read
+            loop.call_later(
+                max(0.0, timer.due - now), stage, timer.business, timer.message_id, timer.customer
+            )
+        self._timers = []
 
     # -- queues ----------------------------------------------------------------------------
 
@@ -75,20 +99,36 @@ class Messaging:
         self._on_queued.append(listener)
 
     def _queue(self, business: str, kind: str, item: dict[str, Any]) -> None:
-        self.queues.setdefault(business, deque()).append((kind, item))
+        seq = self.store.enqueue(business, kind, item)
+        self.queues.setdefault(business, deque()).append((kind, item, seq))
         for listener in self._on_queued:
             listener(business)
 
-    def take(self, business: str, limit: int = 500) -> list[tuple[str, dict[str, Any]]]:
-        """Up to ``limit`` queued items for ``business`` (put them back with ``give_back``)."""
+    def borrow(self, business: str, limit: int = 500) -> list[Queued]:
+        """Up to ``limit`` queued items for ``business``: ``acknowledged`` once the coreapp
+        stored them, or put back with ``give_back``."""
         queue = self.queues.get(business)
         if not queue:
             return []
         return [queue.popleft() for _ in range(min(limit, len(queue)))]
 
-    def give_back(self, business: str, items: list[tuple[str, dict[str, Any]]]) -> None:
+    def take(self, business: str, limit: int = 500) -> list[tuple[str, dict[str, Any]]]:
+        """Up to ``limit`` queued items for ``business`` as (kind, item), gone for good."""
+        items = self.borrow(business, limit)
+        self.acknowledged(items)
+        return [(kind, item) for kind, item, _seq in items]
+
+    def give_back(self, business: str, items: list[Queued]) -> None:
         """Return items that could not be pushed, in their order, to the front."""
         self.queues.setdefault(business, deque()).extendleft(reversed(items))
+
+    def acknowledged(self, items: list[Queued]) -> None:
+        """The coreapp stored these items: they leave the store too."""
+        self.store.dequeued(seq for _kind, _item, seq in items)
+
+    def commit(self) -> None:
+        """Write what changed to the store (before answering anyone about it)."""
+        self.store.commit()
 
     # -- the business sends ----------------------------------------------------------------
 
@@ -100,6 +140,8 @@ class Messaging:
             return known  # a coreapp re-sending after a crash: same answer, no duplicate
         receipt = self._accept(business, cc, message)
         self._seen[message_id] = receipt
+        recipient = self._recipients.get(message_id)
+        self.store.seen(message_id, receipt, *(recipient or (None, None)))
         if len(self._seen) > SEEN_LIMIT:
             self._seen.popitem(last=False)
         return receipt
@@ -122,7 +164,7 @@ class Messaging:
         if kind not in TEMPLATE_TYPES and not window_open:
             return self._failed(receipt, 470)  # outside the customer-service window (§7.11)
         conversation = self._conversation(business, customer.wa_id, window_open, now)
-        receipt.update(status="sent", **self._billing(conversation))
+        receipt.update(status="sent", **self._billing(business, customer.wa_id, conversation))
         self._remember(
             customer.wa_id,
             {
@@ -155,50 +197,53 @@ class Messaging:
             origin = "user_initiated" if window_open else "business_initiated"
             current = Conversation(uuid.uuid4().hex, origin, now + DAY)
             self.conversations[key] = current
+            self.store.conversation(business, customer, current.to_json())
         return current
 
-    @staticmethod
-    def _billing(conversation: Conversation) -> dict[str, Any]:
-        block: dict[str, Any] = {"id": conversation.id, "origin": {"type": conversation.origin}}
-        if not conversation.announced:
-            block["expiration_timestamp"] = int(conversation.expires)
-            conversation.announced = True
-        pricing = {"billable": True, "pricing_model": "CBP", "category": conversation.origin}
-        return {"conversation": block, "pricing": pricing}
+    def _billing(self, business: str, customer: str, conversation: Conversation) -> dict[str, Any]:
+        announced = conversation.announced
+        block = billing(conversation)
+        if not announced:  # now it is: kept, so a restart does not announce it again
+            self.store.conversation(business, customer, conversation.to_json())
+        return block
 
     # -- the customer's side ---------------------------------------------------------------
 
     def _remember(self, customer: str, entry: dict[str, Any]) -> None:
-        inbox = self.inboxes.setdefault(customer, deque(maxlen=INBOX_LIMIT))
-        inbox.append(entry)
-
-    def _entry(self, customer: str, message_id: str) -> dict[str, Any] | None:
-        inbox: deque[dict[str, Any]] = self.inboxes.get(customer, deque())
-        return next((entry for entry in reversed(inbox) if entry.get("id") == message_id), None)
+        self.inboxes.remember(customer, entry)
 
     def _schedule_delivery(self, business: str, *, message_id: str, customer: Customer) -> None:
         if customer.blocked:
             return  # never delivered, and the business is not told why
         if not customer.online:
             self._held.setdefault(customer.wa_id, []).append((business, message_id, customer))
+            self.store.hold(message_id, business, customer.wa_id)
             return
         delay = customer.delivery_delay
         if delay is None:
             delay = random.uniform(0.2, 1.5)
-        loop = asyncio.get_running_loop()
-        loop.call_later(delay, self._delivered, business, message_id, customer.wa_id)
+        self._later(delay, DELIVERED, business, message_id, customer.wa_id)
+
+    def _later(self, delay: float, stage: str, business: str, message_id: str, to: str) -> None:
+        """Schedule the ``stage`` receipt in ``delay`` seconds (kept in the store)."""
+        self.store.timer(Timer(message_id, stage, business, to, self.clock() + delay))
+        then = self._delivered if stage == DELIVERED else self._read
+        asyncio.get_running_loop().call_later(delay, then, business, message_id, to)
 
     def _delivered(self, business: str, message_id: str, customer_id: str) -> None:
-        self._receipt(business, message_id, customer_id, "delivered")
+        self.store.timer_done(message_id, DELIVERED)
+        self._receipt(business, message_id, customer_id, DELIVERED)
         customer = self.world.customers.get(customer_id)
         if customer is None or not customer.reads:
             return
         delay = customer.read_delay
         if delay is None:
             delay = random.uniform(1.0, 4.0)
-        asyncio.get_running_loop().call_later(
-            delay, self._receipt, business, message_id, customer_id, "read"
-        )
+        self._later(delay, READ, business, message_id, customer_id)
+
+    def _read(self, business: str, message_id: str, customer_id: str) -> None:
+        self.store.timer_done(message_id, READ)
+        self._receipt(business, message_id, customer_id, READ)
 
     def force(self, message_id: str, status: str, code: int | None = None) -> bool:
         """A receipt for one message, now, whatever the customer's settings: ``delivered``,
@@ -210,6 +255,7 @@ class Messaging:
         business, customer_id = found
         errors = [error_object(code or 500)] if status == "failed" else None
         self._receipt(business, message_id, customer_id, status, errors)
+        self.commit()
         return True
 
     def _receipt(
@@ -220,9 +266,9 @@ class Messaging:
         status: str,
         errors: list[dict[str, Any]] | None = None,
     ) -> None:
-        entry = self._entry(customer_id, message_id)
+        entry = self.inboxes.find(customer_id, message_id)
         if entry is not None:
-            entry["status"] = status
+            self.inboxes.set_status(customer_id, entry, status)
         conversation = self.conversations.get((business, customer_id))
         receipt: dict[str, Any] = {
             "id": message_id,
@@ -233,7 +279,7 @@ class Messaging:
         if errors is not None:
             receipt["errors"] = errors
         elif conversation is not None:
-            receipt.update(self._billing(conversation))
+            receipt.update(self._billing(business, customer_id, conversation))
         self._queue(business, "statuses", receipt)
         if self.world.settings.realistic_statuses:
             # As the real client sometimes did (spec §11.1): a repeated receipt, or a
@@ -246,6 +292,7 @@ class Messaging:
     def release(self, customer_id: str) -> None:
         """A customer came online: deliver what was held for them."""
         for business, message_id, customer in self._held.pop(customer_id, []):
+            self.store.unhold(message_id)
             self._schedule_delivery(business, message_id=message_id, customer=customer)
 
     def customer_writes(
@@ -260,7 +307,9 @@ class Messaging:
             **content,
         }
         self.windows[(business, customer.wa_id)] = now
+        self.store.window(business, customer.wa_id, now)
         self._deliver_to_business(business, customer, message)
+        self.commit()  # the control API answers next: the message is kept first
         return message
 
     def customer_system(
@@ -275,6 +324,7 @@ class Messaging:
             "system": system,
         }
         self._deliver_to_business(business, customer, message, sender)
+        self.commit()
         return message
 
     def _deliver_to_business(
@@ -309,19 +359,26 @@ class Messaging:
 
     def customer_moved(self, old: str, new: str) -> None:
         """The customer changed number: their messages, windows and conversations follow."""
-        if old in self.inboxes:
-            self.inboxes[new] = self.inboxes.pop(old)
-        for key in [key for key in self.windows if key[1] == old]:
-            self.windows[(key[0], new)] = self.windows.pop(key)
-        for key in [key for key in self.conversations if key[1] == old]:
-            self.conversations[(key[0], new)] = self.conversations.pop(key)
+        self.commit()  # the move is a batch of its own (persistence._grouped)
+        self.inboxes.move(old, new)
+        for business, _ in [key for key in self.windows if key[1] == old]:
+            at = self.windows.pop((business, old))
+            self.windows[(business, new)] = at
+            self.store.window(business, old, None)
+            self.store.window(business, new, at)
+        for business, _ in [key for key in self.conversations if key[1] == old]:
+            conversation = self.conversations.pop((business, old))
+            self.conversations[(business, new)] = conversation
+            self.store.conversation(business, old, None)
+            self.store.conversation(business, new, conversation.to_json())
+        self.commit()
 
     def business_read(self, customer_id: str, message_ids: list[str]) -> None:
         """The business marked customer messages read: the customer sees blue ticks."""
         wanted = set(message_ids)
         for entry in self.inboxes.get(customer_id, ()):
             if entry.get("id") in wanted and entry.get("direction") == "to_business":
-                entry["status"] = "read"
+                self.inboxes.set_status(customer_id, entry, "read")
 
 
 def _digits(message: dict[str, Any]) -> str:

@@ -4,14 +4,21 @@ On start, with TLS on, the webapp asks its coreapp for the bundle uploaded with
 ``POST /v1/certificates/external`` and writes it to ``<WA_DATA_DIR>/certs/external.{crt,key}``;
 it serves that instead of the self-signed ``webapp.{crt,key}``. While the coreapp starts
 (1011) or cannot be reached (1014) it asks again for up to :data:`WAIT_SECONDS`; if the
-coreapp stays away, the copy written on an earlier start is served, else the self-signed
-certificate. When the coreapp answers that nothing was uploaded, the old copy is removed.
+coreapp stays away, the copy written on an earlier start is served if its key still matches
+its certificate, else the self-signed certificate. When the coreapp answers that nothing was
+uploaded, the old copy is removed.
+
+Each file is written to a temporary file created readable by the owner only (0600) and
+renamed over the old one, so the key is never readable by others, not even for a moment, and
+a crash leaves whole files.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import ssl
 import time
 from pathlib import Path
 from typing import Any
@@ -51,12 +58,38 @@ async def _fetch(settings: Settings, wait_seconds: float) -> Any:
         await client.close()
 
 
+def _replace(path: Path, text: str) -> None:
+    """Write ``path`` whole, owner-only (0600): a new file renamed over the old one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # webapps may share a folder
+    temporary.unlink(missing_ok=True)  # left by a crash; O_EXCL below then creates it 0600
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _write(cert_path: Path, key_path: Path, bundle: dict[str, str]) -> None:
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.touch(mode=0o600, exist_ok=True)
-    key_path.chmod(0o600)
-    key_path.write_text(bundle["key"])
-    cert_path.write_text(bundle["chain"])
+    cert_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _replace(key_path, bundle["key"])
+    _replace(cert_path, bundle["chain"])
+
+
+def _usable(cert_path: Path, key_path: Path) -> bool:
+    """Whether the files exist and the key belongs to the certificate (TLS would start)."""
+    if not (cert_path.exists() and key_path.exists()):
+        return False
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert_path, key_path)
+    except (ssl.SSLError, OSError) as exc:
+        log.warning("the external certificate of an earlier start is not usable: %s", exc)
+        return False
+    return True
 
 
 def select_certificate(
@@ -73,7 +106,7 @@ def select_certificate(
     if answer is None:
         cert_path.unlink(missing_ok=True)
         key_path.unlink(missing_ok=True)
-    elif cert_path.exists() and key_path.exists():
+    elif _usable(cert_path, key_path):
         log.warning("serving HTTPS with the external certificate read on an earlier start")
         return cert_path, key_path
     return ensure_self_signed(directory)

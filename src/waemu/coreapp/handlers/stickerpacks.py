@@ -35,7 +35,7 @@ def operations(packs: StickerPacksService) -> list[Operation]:
         return await packs.get_pack(text_arg(a, "pack_id"), a.get("namespace"))
 
     async def create_pack(a: dict[str, Any], _p: Principal | None) -> dict[str, str]:
-        return {"id": await packs.create_pack(_fields(a))}
+        return {"id": await packs.create_pack(_fields(a), a.get("namespace"))}
 
     async def update_pack(a: dict[str, Any], _p: Principal | None) -> None:
         await packs.update_pack(text_arg(a, "pack_id"), _fields(a), a.get("namespace"))

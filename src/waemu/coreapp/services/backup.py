@@ -137,6 +137,7 @@ class BackupService:
         self.sessions = sessions
         self.account = account
         self.reload = reload  # refreshes the caches of the other services after a restore
+        self._restoring = asyncio.Lock()  # one restore at a time
 
     async def backup(self, password: Any) -> str:
         """The encrypted snapshot; 1011 unless a number is registered (spec §9.7)."""
@@ -182,19 +183,28 @@ class BackupService:
         secret = _password(password)
         if not isinstance(data, str) or not data:
             raise ApiError(1008, "Missing required parameter: data")
+        self._require_unregistered()
+        parts = _checked(await asyncio.to_thread(decrypt, data, secret))
+        async with self._restoring:
+            # Checked again: another restore or a registration may have finished meanwhile.
+            self._require_unregistered()
+            try:
+                await self._write(parts)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ApiError(
+                    1009, f"Invalid value for data: the backup is damaged ({exc})"
+                ) from None
+            log.info("settings and registration restored from a backup")
+            await self.reload()
+
+    def _require_unregistered(self) -> None:
+        """403/1005 unless the client is unregistered (spec §9.7: restore is for a running,
+        unregistered client)."""
         if self.account.registration is not None:
-            # spec §9.7: restore is for a running, unregistered client.
             raise ApiError(
                 1005,
                 f"Restore needs an unregistered client; this one holds +{self.account.wa_id}",
             )
-        parts = _checked(await asyncio.to_thread(decrypt, data, secret))
-        try:
-            await self._write(parts)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ApiError(1009, f"Invalid value for data: the backup is damaged ({exc})") from None
-        log.info("settings and registration restored from a backup")
-        await self.reload()
 
     async def _write(self, parts: dict[str, Any]) -> None:
         """Everything in one transaction: a failure changes nothing."""

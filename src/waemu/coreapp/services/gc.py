@@ -10,9 +10,13 @@ are gone (persist first, deliver second).
   taken yet (``accepted``) stay: accepted work is never lost.
 - The media collector deletes media neither used by a message nor created for
   ``media_retention_days`` (``WA_MEDIA_RETENTION_DAYS``, 30 as in the real client: "media
-  which was not used for more than 30 days"; each send resets the count, spec §8.5): the
-  files first, then their rows. A file that cannot be removed keeps its row, and the
-  notification says ``failed`` with code 1014, as the real one does.
+  which was not used for more than 30 days"; each send resets the count, spec §8.5). The
+  image of a third-party pack sticker (spec §10.7) is in use while its sticker exists and is
+  never collected. The files go first, in a worker thread and outside the batch writer's
+  transaction (file I/O never holds up the writes of messages), then their rows go through
+  the writer. A file that cannot be removed keeps its row, and the notification says
+  ``failed`` with code 1014, as the real one does; a row whose file went but whose delete
+  failed is deleted by the next collection (a missing file counts as removed).
 - ``garbagecollector_enable`` (spec §9.1) switches the automatic collection: once per
   ``AUTO_INTERVAL`` of the injected clock, each enabled store is collected, without a
   notification (nobody asked for one).
@@ -41,6 +45,7 @@ from waemu.coreapp.services.settings import ApplicationSettings
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import media as media_repo
 from waemu.storage.repos import messages as messages_repo
+from waemu.storage.repos import stickerpacks as stickerpacks_repo
 from waemu.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -117,13 +122,26 @@ class GarbageCollector:
     async def collect(self, store: str, *, notify: bool = True) -> None:
         """Collect ``store`` now; with ``notify``, post the completion (or failure) webhook."""
         try:
-            await self.writer.add(f"gc.{store}", notify)
+            if store == MEDIA:
+                await self._collect_media(notify)
+            else:
+                await self.writer.add(f"gc.{store}", notify)
         except Exception:
             log.exception("%s garbage collection failed", store)
             if notify:
                 failure = {"code": 1023, "details": f"Could not delete {store} data"}
                 with contextlib.suppress(Exception):
                     await self.writer.add("gc.failed", (store, failure))
+
+    async def _collect_media(self, notify: bool) -> None:
+        """Find the stale media, remove their files, then delete their rows via the writer."""
+        cutoff = self.clock.now() - self.media_retention
+        async with self.writer.sessions() as session:
+            stale = await media_repo.unused_since(session, cutoff)
+            in_packs = await stickerpacks_repo.image_ids(session)
+        stale = [(media_id, path) for media_id, path in stale if media_id not in in_packs]
+        gone, failed = await asyncio.to_thread(_remove_files, self.media_root, stale)
+        await self.writer.add("gc.media", (gone, failed, notify))
 
     # -- in the writer's transaction --------------------------------------------------------
 
@@ -135,16 +153,16 @@ class GarbageCollector:
         if any(notify):
             await self.outbox(session, [notification(MESSAGE, deleted)])
 
-    async def _flush_media(self, session: AsyncSession, notify: list[Any]) -> None:
-        cutoff = self.clock.now() - self.media_retention
-        stale = await media_repo.unused_since(session, cutoff)
-        gone, failed = await asyncio.to_thread(_remove_files, self.media_root, stale)
-        deleted = await media_repo.delete_many(session, gone)
-        self.last_deleted[MEDIA] = deleted
-        log.info("media gc: %d media unused since %s deleted", deleted, cutoff)
-        if any(notify):
-            errors = [{"code": 1014, "details": "Could not delete media files"}] if failed else None
-            await self.outbox(session, [notification(MEDIA, deleted, errors)])
+    async def _flush_media(self, session: AsyncSession, items: list[Any]) -> None:
+        for gone, failed, notify in items:
+            deleted = await media_repo.delete_many(session, gone)
+            self.last_deleted[MEDIA] = deleted
+            log.info("media gc: %d unused media deleted, %d files kept", deleted, len(failed))
+            if notify:
+                errors = (
+                    [{"code": 1014, "details": "Could not delete media files"}] if failed else None
+                )
+                await self.outbox(session, [notification(MEDIA, deleted, errors)])
 
     async def _flush_failure(self, session: AsyncSession, items: list[Any]) -> None:
         await self.outbox(session, [notification(store, 0, [error]) for store, error in items])

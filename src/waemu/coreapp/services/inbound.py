@@ -10,6 +10,12 @@ prepared here:
   downloaded on the first ``GET /v1/media/{id}`` (``fetch``). A failed download produces an
   errors notification (spec §11.4, code 400 "Media download error"); the message still goes
   out, and a later ``GET`` tries again.
+* **Failure episodes**: a download failure is notified at most once per media id until a
+  download of that id succeeds. The first failure (on arrival, in the transaction that
+  stores the message; at a ``GET``, in a transaction of its own through the webhook outbox)
+  opens the episode; later failing ``GET``s answer 500/1014 without a new notification; a
+  successful download closes it. Open episodes are kept in memory (the last
+  ``EPISODES_REMEMBERED``), so after a restart the next failure is notified again.
 * **Identity** (spec §11.2, §6.4): while ``show_security_notifications`` is on, each message
   gets the sender's ``identity`` object (``acknowledged``, ``created_timestamp`` in ms,
   ``hash``), recorded with the identity service; a ``user_identity_changed`` system message
@@ -25,8 +31,11 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu.coreapp.services.identity import IdentityService
 from waemu.coreapp.services.media import MediaInfo, MediaService, canonical_id
@@ -41,15 +50,28 @@ log = logging.getLogger(__name__)
 MEDIA_TYPES = ("image", "audio", "voice", "video", "document", "sticker")
 REFERRAL_MEDIA = ("image", "video")
 DOWNLOAD_ERROR = 400  # "Media download error" (spec §15)
+EPISODES_REMEMBERED = 10_000  # media ids whose download failure was notified, newest kept
+
+# Writes webhook payloads inside a transaction (the messages service's listeners: the outbox).
+Listener = Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[None]]
+
+
+def _errors(details: str, version: str) -> dict[str, Any]:
+    return {
+        "errors": [receipt_error(DOWNLOAD_ERROR, details)],
+        "meta": {"api_status": "stable", "version": version},
+    }
 
 
 def download_error(message_id: str, media_id: str, reason: str, version: str) -> dict[str, Any]:
     """An errors notification for a failed inbound media download (spec §11.4)."""
     details = f"Failed to download media {media_id} of message {message_id}: {reason}"
-    return {
-        "errors": [receipt_error(DOWNLOAD_ERROR, details)],
-        "meta": {"api_status": "stable", "version": version},
-    }
+    return _errors(details, version)
+
+
+def fetch_error(media_id: str, reason: str, version: str) -> dict[str, Any]:
+    """An errors notification for a download failing at ``GET /v1/media/{id}`` (spec §11.4)."""
+    return _errors(f"Failed to download media {media_id}: {reason}", version)
 
 
 class InboundService:
@@ -67,6 +89,10 @@ class InboundService:
         self.identities = identities
         self.settings = settings
         self.link: NetworkLink | None = None  # set once the link exists
+        # Where errors notifications of failing GETs are written (set with the outbox).
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
+        self.listeners: list[Listener] = []
+        self._failing: dict[str, None] = {}  # open failure episodes, oldest first
 
     async def prepare(
         self, messages: list[dict[str, Any]], contacts: list[dict[str, Any]]
@@ -107,9 +133,12 @@ class InboundService:
                 await self._download(media_id)
             except ApiError as exc:
                 log.warning("inbound media %s not downloaded: %s", media_id, exc.details)
+                self._open_episode(media_id)  # notified with the message (always)
                 errors.append(
                     download_error(str(message.get("id")), media_id, exc.details, self.version)
                 )
+            else:
+                self._failing.pop(media_id, None)
         return errors
 
     async def _identity(
@@ -151,8 +180,35 @@ class InboundService:
         if canonical_id(media_id) is None or self.link is None or not self.link.connected:
             return None
         try:
-            return await self._download(media_id)
+            fetched = await self._download(media_id)
         except ApiError as exc:
             if exc.code != 1014:  # unknown here (1006), not logged in (1005), unreachable
                 return None
+            log.warning("inbound media %s not downloaded on request: %s", media_id, exc.details)
+            await self._notify_failure(media_id, exc.details)
             raise ApiError(1014, f"Media download failed: {exc.details}") from None
+        self._failing.pop(media_id, None)  # the episode, if any, is over
+        return fetched
+
+    def _open_episode(self, media_id: str) -> bool:
+        """Start a failure episode for ``media_id``; False when one is already open."""
+        if media_id in self._failing:
+            return False
+        self._failing[media_id] = None
+        if len(self._failing) > EPISODES_REMEMBERED:
+            self._failing.pop(next(iter(self._failing)))
+        return True
+
+    async def _notify_failure(self, media_id: str, reason: str) -> None:
+        """The errors notification of a failing ``GET`` (spec §11.4), once per episode,
+        written to the webhook outbox in its own transaction."""
+        if self.sessions is None or not self._open_episode(media_id):
+            return
+        payload = fetch_error(media_id, reason, self.version)
+        try:
+            async with self.sessions.begin() as session:
+                for listener in self.listeners:
+                    await listener(session, [payload])
+        except SQLAlchemyError:
+            log.exception("errors notification for media %s not written", media_id)
+            self._failing.pop(media_id, None)  # the next failure tries again

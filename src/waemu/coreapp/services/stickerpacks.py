@@ -11,8 +11,10 @@ docs/stickerpacks.md records the limits the emulator chose where the docs are si
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -95,8 +97,20 @@ def _sticker_missing(pack_id: str, index: int) -> ApiError:
     return ApiError(1006, f"Sticker {index} of stickerpack {pack_id} not found")
 
 
-def _read_only() -> ApiError:
-    return ApiError(1005, "First-party stickerpacks (namespace whatsapp) cannot be changed", 403)
+def _require_third_party(namespace: Any) -> None:
+    """403/1005 for a change in the first-party namespace: those packs are WhatsApp's."""
+    if namespace_of(namespace) == FIRST_PARTY:
+        raise ApiError(1005, "First-party stickerpacks (namespace whatsapp) cannot be changed", 403)
+
+
+async def _stored_sticker(session: AsyncSession, pack_id: str, index: int) -> StickerRow:
+    """The third-party sticker at ``index`` of the pack; 404/1006 naming what is missing."""
+    if await repo.pack(session, pack_id) is None:
+        raise _pack_missing(pack_id)
+    row = await repo.sticker(session, pack_id, index)
+    if row is None:
+        raise _sticker_missing(pack_id, index)
+    return row
 
 
 class StickerPacksService:
@@ -115,6 +129,14 @@ class StickerPacksService:
         self.new_id = new_id
         self.link: NetworkLink | None = None  # set once the link exists
         self._catalogue: list[dict[str, Any]] | None = None
+        self._write_lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction. Writes run one at a time: on SQLite two transactions that
+        read a pack's next index before either writes would otherwise collide (500)."""
+        async with self._write_lock, self.sessions.begin() as session:
+            yield session
 
     # -- first party ---------------------------------------------------------------------
 
@@ -153,8 +175,9 @@ class StickerPacksService:
                 raise _pack_missing(pack_id)
             return _pack_body(row)
 
-    async def create_pack(self, fields: Mapping[str, Any]) -> str:
+    async def create_pack(self, fields: Mapping[str, Any], namespace: Any = None) -> str:
         """``POST /v1/stickerpacks``: a new third-party pack; returns its id."""
+        _require_third_party(namespace)
         clean = rules.walk(fields, PACK_RULES)
         for key in ("publisher", "name"):
             if key not in clean:
@@ -168,16 +191,15 @@ class StickerPacksService:
             next_index=0,
             created_at=self.clock.now(),
         )
-        async with self.sessions.begin() as session:
+        async with self._writing() as session:
             session.add(row)
         return row.id
 
     async def update_pack(self, pack_id: str, fields: Mapping[str, Any], namespace: Any) -> None:
         """``PATCH /v1/stickerpacks/{id}``: change the fields sent."""
-        if namespace_of(namespace) == FIRST_PARTY:
-            raise _read_only()
+        _require_third_party(namespace)
         clean = rules.walk(fields, PACK_RULES)
-        async with self.sessions.begin() as session:
+        async with self._writing() as session:
             row = await repo.pack(session, pack_id, lock=True)
             if row is None:
                 raise _pack_missing(pack_id)
@@ -186,9 +208,8 @@ class StickerPacksService:
 
     async def delete_pack(self, pack_id: str, namespace: Any) -> None:
         """``DELETE /v1/stickerpacks/{id}``: the pack and its stickers go."""
-        if namespace_of(namespace) == FIRST_PARTY:
-            raise _read_only()
-        async with self.sessions.begin() as session:
+        _require_third_party(namespace)
+        async with self._writing() as session:
             if await repo.pack(session, pack_id, lock=True) is None:
                 raise _pack_missing(pack_id)
             await repo.delete_pack(session, pack_id)
@@ -214,11 +235,7 @@ class StickerPacksService:
                     return {"id": sticker["id"], "emojis": list(sticker["emojis"])}
             raise _sticker_missing(pack_id, index)
         async with self.sessions.begin() as session:
-            if await repo.pack(session, pack_id) is None:
-                raise _pack_missing(pack_id)
-            row = await repo.sticker(session, pack_id, index)
-            if row is None:
-                raise _sticker_missing(pack_id, index)
+            row = await _stored_sticker(session, pack_id, index)
             return {
                 "id": row.id,
                 "emojis": orjson.loads(row.emojis),
@@ -250,8 +267,7 @@ class StickerPacksService:
 
     async def create_sticker(self, pack_id: str, fields: Mapping[str, Any], namespace: Any) -> int:
         """``POST .../stickers``: a new sticker at the pack's next index; returns the index."""
-        if namespace_of(namespace) == FIRST_PARTY:
-            raise _read_only()
+        _require_third_party(namespace)
         clean = rules.walk(fields, STICKER_RULES)
         if "image_data_id" not in clean:
             raise ApiError(1008, "Missing required parameter: image_data_id")
@@ -259,7 +275,7 @@ class StickerPacksService:
             if await repo.pack(session, pack_id) is None:
                 raise _pack_missing(pack_id)
         image = await self._webp(clean["image_data_id"])
-        async with self.sessions.begin() as session:
+        async with self._writing() as session:
             pack = await repo.pack(session, pack_id, lock=True)
             if pack is None:  # deleted meanwhile
                 raise _pack_missing(pack_id)
@@ -283,16 +299,11 @@ class StickerPacksService:
         self, pack_id: str, index: int, fields: Mapping[str, Any], namespace: Any
     ) -> None:
         """``PATCH .../stickers/{index}``: change the image and/or the emojis."""
-        if namespace_of(namespace) == FIRST_PARTY:
-            raise _read_only()
+        _require_third_party(namespace)
         clean = rules.walk(fields, STICKER_RULES)
         image = await self._webp(clean["image_data_id"]) if "image_data_id" in clean else None
-        async with self.sessions.begin() as session:
-            if await repo.pack(session, pack_id) is None:
-                raise _pack_missing(pack_id)
-            row = await repo.sticker(session, pack_id, index)
-            if row is None:
-                raise _sticker_missing(pack_id, index)
+        async with self._writing() as session:
+            row = await _stored_sticker(session, pack_id, index)
             if image is not None:
                 row.image_data_id = image
             if "emojis" in clean:
@@ -300,14 +311,9 @@ class StickerPacksService:
 
     async def delete_sticker(self, pack_id: str, index: int, namespace: Any) -> None:
         """``DELETE .../stickers/{index}``."""
-        if namespace_of(namespace) == FIRST_PARTY:
-            raise _read_only()
-        async with self.sessions.begin() as session:
-            if await repo.pack(session, pack_id) is None:
-                raise _pack_missing(pack_id)
-            row = await repo.sticker(session, pack_id, index)
-            if row is None:
-                raise _sticker_missing(pack_id, index)
+        _require_third_party(namespace)
+        async with self._writing() as session:
+            row = await _stored_sticker(session, pack_id, index)
             await repo.delete_sticker(session, row)
 
     # -- sending -------------------------------------------------------------------------

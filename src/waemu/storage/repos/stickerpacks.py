@@ -58,6 +58,12 @@ async def sticker_by_id(session: AsyncSession, sticker_id: str) -> StickerRow | 
     return await session.get(StickerRow, sticker_id)
 
 
+async def image_ids(session: AsyncSession) -> set[str]:
+    """The media ids of every sticker's image (media in use, spec §10.7)."""
+    result = await session.scalars(sa.select(StickerRow.image_data_id).distinct())
+    return set(result.all())
+
+
 async def delete_sticker(session: AsyncSession, row: StickerRow) -> None:
     """Remove one sticker."""
     await session.delete(row)

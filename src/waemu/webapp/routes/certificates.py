@@ -27,10 +27,20 @@ MAX_PEM_BYTES = 1024 * 1024
 
 async def pem_body(request: Request) -> str:
     """The PEM text of an upload, whatever its content type (``curl --data-binary`` sends a
-    form type): 1008 when empty, 413/1025 over the limit, 1009 when it is not text."""
-    raw = await request.body()
-    if len(raw) > MAX_PEM_BYTES:
-        raise ApiError(1025, f"Request body is larger than the limit of {MAX_PEM_BYTES} bytes", 413)
+    form type): 1008 when empty, 413/1025 over the limit, 1009 when it is not text.
+
+    Read in chunks and refused as soon as it passes :data:`MAX_PEM_BYTES`: the edge's limit
+    for ``/v1/certificates`` is the (much larger) upload limit of media."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_PEM_BYTES:
+            raise ApiError(
+                1025, f"Request body is larger than the limit of {MAX_PEM_BYTES} bytes", 413
+            )
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw.strip():
         raise ApiError(1008, "Missing required parameter: the PEM certificate body")
     try:

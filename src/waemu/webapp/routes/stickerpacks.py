@@ -42,10 +42,13 @@ async def get_stickerpacks(deps: Deps, principal: User, namespace: Namespace = N
 
 
 @router.post("")
-async def create_stickerpack(request: Request, deps: Deps, principal: Admin) -> Response:
-    """Create a third-party pack."""
+async def create_stickerpack(
+    request: Request, deps: Deps, principal: Admin, namespace: Namespace = None
+) -> Response:
+    """Create a third-party pack (first-party ones are WhatsApp's: 403)."""
     data = await body.required_body(request, StickerPackBody)
-    created = await deps.core.call(ops.STICKERPACK_CREATE, {"fields": sent(data)}, principal)
+    args = {"namespace": namespace, "fields": sent(data)}
+    created = await deps.core.call(ops.STICKERPACK_CREATE, args, principal)
     return deps.envelope.ok({"stickerpacks": [created]})
 
 
