@@ -3,6 +3,8 @@ JSON by default and Prometheus text on request (spec §10.3)."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -16,7 +18,10 @@ WEB_METRICS = {
     "api_requests_duration_ms_count",
     "api_requests_duration_ms_sum",
     "web_connections",
+    "web_idle_processes",
+    "web_max_pending_connections",
     "web_pending_connections",
+    "web_queue_len",
     "web_requests",
     "web_uptime",
 }
@@ -56,6 +61,8 @@ async def test_metrics_count_requests_per_node_and_result(sqlite_stack: InProces
     assert after["web_pending_connections"]["data"] == [{"labels": {"node": node}, "value": 1}]
     assert value(after, "web_requests", node=node, state="handle-request") == 1
     assert value(after, "web_requests", node=node, state="write") == 0
+    assert value(after, "web_idle_processes", node=node) == 1  # nothing else in hand
+    assert value(after, "web_queue_len", node=node) == 0  # no call waiting for the coreapp
     # The coreapp's counters come along (spec §10.2 names).
     assert value(after, "endpoint_requests", method="health.get", result="ok") >= 3
 
@@ -114,3 +121,48 @@ async def test_metrics_answer_with_the_api_key_while_the_coreapp_is_down(
         assert set(await metrics(stack, key)) == WEB_METRICS
         down = await stack.http.get("/v1/stats/app", headers=key)
         assert_error(down, 500, 1014, "Please check if wacore is running")
+
+
+async def test_the_pending_high_water_mark_and_the_queue_follow_concurrent_requests(
+    sqlite_stack: InProcessStack,
+) -> None:
+    headers = bearer(await sqlite_stack.api.admin_token())
+    node = node_of(await metrics(sqlite_stack, headers))
+    core = sqlite_stack.core
+    seen: list[tuple[int, int]] = []
+
+    async def health() -> None:
+        assert (await sqlite_stack.http.get("/v1/health", headers=headers)).status_code == 200
+
+    async def during() -> None:
+        # Asked while eight health checks wait for the coreapp's answer.
+        found = await metrics(sqlite_stack, headers)
+        seen.append(
+            (
+                value(found, "web_queue_len", node=node),
+                value(found, "web_idle_processes", node=node),
+            )
+        )
+
+    release = asyncio.Event()
+    handler = core.dispatcher._ops["health.get"].handler
+
+    async def held(args: dict[str, Any], principal: Any) -> Any:
+        await release.wait()
+        return await handler(args, principal)
+
+    core.dispatcher._ops["health.get"] = dataclasses.replace(
+        core.dispatcher._ops["health.get"], handler=held
+    )
+    checks = [asyncio.create_task(health()) for _ in range(8)]
+    for _ in range(200):
+        if sqlite_stack.app.state.metrics.handling >= 8:
+            break
+        await asyncio.sleep(0.005)
+    await during()
+    release.set()
+    await asyncio.gather(*checks)
+    after = await metrics(sqlite_stack, headers)
+    assert seen == [(8, 0)]
+    assert value(after, "web_max_pending_connections", node=node) >= 9
+    assert value(after, "web_queue_len", node=node) == 0

@@ -48,6 +48,12 @@ class CoreClient:
             f"Connection timed out. Please check if wacore is running: {self.host}:{self.port}",
         )
 
+    @property
+    def in_flight(self) -> int:
+        """Calls to the coreapp waiting for their answer now."""
+        peer = self._open()
+        return 0 if peer is None else peer.in_flight
+
     def _open(self) -> Peer | None:
         peer = self._peer
         return peer if peer is not None and not peer.closed.is_set() else None

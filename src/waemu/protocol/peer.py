@@ -116,6 +116,11 @@ class Peer:
         finally:
             self._pending.pop(call_id, None)
 
+    @property
+    def in_flight(self) -> int:
+        """Calls sent and not answered yet."""
+        return len(self._pending)
+
     def close(self) -> None:
         """Close the connection and fail the calls still waiting."""
         if self.closed.is_set():

@@ -7,6 +7,11 @@ update, no lock, no await (the event loop is the only writer). The names and lab
 - ``web_uptime``: seconds since the webapp started, on the injected clock;
 - ``web_connections``: requests in the webapp now (being handled or answered);
 - ``web_pending_connections``: those of them not answering yet;
+- ``web_max_pending_connections``: the most requests not answering yet at one time since
+  the start;
+- ``web_queue_len``: requests waiting for the coreapp's answer on the internal socket;
+- ``web_idle_processes``: the webapp's one worker process, 1 when it has no request in hand
+  besides the one asking for the metrics, else 0;
 - ``web_requests`` (label ``state``): ``handle-request`` and ``write`` split of the above;
 - ``api_requests_duration_ms_sum`` / ``_count`` (labels ``node``, ``result``, ``method``):
   per node as ``<METHOD>_<path without parameters>`` (``GET_v1_health``,
@@ -52,12 +57,15 @@ class RequestMetrics:
         self.node = node or socket.gethostname()
         self.handling = 0
         self.writing = 0
+        self.max_pending = 0
         # (method, route template, status) -> [count, milliseconds]
         self.requests: dict[tuple[str, str | None, int], list[float]] = {}
 
     def begin(self) -> float:
         """A request came in; returns its start time for :meth:`end`."""
         self.handling += 1
+        if self.handling > self.max_pending:
+            self.max_pending = self.handling
         return time.perf_counter()
 
     def responding(self) -> None:
@@ -79,8 +87,9 @@ class RequestMetrics:
         entry[0] += 1
         entry[1] += (time.perf_counter() - started) * 1000
 
-    def report(self) -> dict[str, dict[str, Any]]:
-        """The webapp's metrics in the JSON stat format."""
+    def report(self, queue_len: int = 0) -> dict[str, dict[str, Any]]:
+        """The webapp's metrics in the JSON stat format (``queue_len``: calls waiting for
+        the coreapp)."""
         node = self.node
         sums: list[dict[str, Any]] = []
         counts: list[dict[str, Any]] = []
@@ -108,6 +117,14 @@ class RequestMetrics:
             "web_connections": _gauge(
                 "Number of open connections", node, self.handling + self.writing
             ),
+            "web_idle_processes": _gauge(
+                "Number of idle worker processes",
+                node,
+                1 if self.handling + self.writing <= 1 else 0,
+            ),
+            "web_max_pending_connections": _gauge(
+                "Maximum number of connections waiting for their response", node, self.max_pending
+            ),
             "web_pending_connections": _gauge(
                 "Number of connections waiting for their response", node, self.handling
             ),
@@ -119,6 +136,7 @@ class RequestMetrics:
                 "help": "Number of ongoing requests",
                 "type": "gauge",
             },
+            "web_queue_len": _gauge("Number of requests waiting for the coreapp", node, queue_len),
             "web_uptime": _gauge("Number of seconds since web server has started", node, uptime),
         }
 

@@ -29,7 +29,7 @@ async def _metrics(
 ) -> Response:
     chosen = check_format(fmt)
     web: RequestMetrics = request.app.state.metrics
-    values: dict[str, Any] = web.report()
+    values: dict[str, Any] = web.report(deps.core.in_flight)
     try:
         values.update(await deps.core.call(ops.STATS_APP, {"internal": False}, principal))
     except ApiError as exc:
