@@ -68,7 +68,8 @@ class Processes:
         return httpx.Client(base_url=self.base_url, verify=False, timeout=30)
 
     def wait_ready(self) -> None:
-        """Wait until the webapp answers and the coreapp has left ``uninitialized``."""
+        """Wait until the network's control API and the webapp answer and the coreapp has
+        left ``uninitialized``."""
 
         def ready() -> bool:
             for process in self.all():
@@ -76,11 +77,12 @@ class Processes:
                 if process.proc.poll() is not None:
                     raise AssertionError(f"{process.role} exited:\n{process.log()}")
             try:
+                network = httpx.get(f"{self.control_url}/health", timeout=5)
                 with self.client() as http:
                     response = http.post("/v1/users/login", auth=("admin", "secret"))
             except httpx.TransportError:
                 return False
-            return response.status_code in (200, 401)
+            return network.status_code == 200 and response.status_code in (200, 401)
 
         wait_until(ready, 60, "the emulator to start")
 
