@@ -87,6 +87,15 @@ async def until(probe: Any, expected: Any, timeout: float = 10.0) -> None:
     raise AssertionError(f"expected {expected!r}, last saw {last!r}")
 
 
+async def eventually(check: Any, timeout: float = 10.0) -> None:
+    """Poll the plain ``check()`` until it is true."""
+    for _ in range(int(timeout / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
 async def inbox(stack: InProcessStack, customer: str) -> list[dict[str, Any]]:
     """What the customer holds, per the network's control API."""
     response = await stack.control.get(f"/customers/{customer}/messages")

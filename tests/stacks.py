@@ -150,6 +150,16 @@ class Process:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def first_login(http: httpx.Client) -> str:
+    """The admin's first login on a fresh instance (it sets the new password); the token."""
+    response = http.post(
+        "/v1/users/login", auth=("admin", "secret"), json={"new_password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["users"][0]["token"]
+    return token
+
+
 def wait_until(predicate: Any, timeout: float = 30.0, what: str = "condition") -> None:
     """Poll ``predicate`` until true, failing after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

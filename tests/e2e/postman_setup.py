@@ -9,7 +9,6 @@ collection's file bodies need. The result is a substitution map for
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import io
 import json
@@ -26,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from PIL import Image
 
 from tests.conftest import Processes
+from tests.messaging import until
 from tests.receiver import Receiver
 from tests.stacks import ADMIN_PASSWORD, bearer
 
@@ -82,10 +82,10 @@ async def register(http: httpx.AsyncClient, control: httpx.AsyncClient, token: s
     code = (await ok(await control.get(f"/accounts/{WA_ID}/code")))["code"]
     verify = await http.post("/v1/account/verify", json={"code": code}, headers=bearer(token))
     await ok(verify, 201)
-    await eventually(lambda: gateway(http, token), "connected")
+    await until(lambda: gateway(http, token), "connected", timeout=20.0)
     # Logged in, the coreapp still loads templates and drains offline messages; it takes
     # sends once /v1/support shows the socket "UP" (spec §12).
-    await eventually(lambda: socket_conn(http, token), "UP")
+    await until(lambda: socket_conn(http, token), "UP", timeout=20.0)
     return cert
 
 
@@ -103,17 +103,6 @@ async def gateway(http: httpx.AsyncClient, token: str) -> str:
     return status
 
 
-async def eventually(probe: Any, expected: Any, timeout: float = 20.0) -> None:
-    """Poll the async ``probe()`` until it returns ``expected``."""
-    last = None
-    for _ in range(int(timeout / 0.05)):
-        last = await probe()
-        if last == expected:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"expected {expected!r}, last saw {last!r}")
-
-
 async def inbound_message_id(control: httpx.AsyncClient, receiver: Receiver) -> str:
     """The customer writes; the id of the message as the webhook announced it."""
     sent = await control.post(
@@ -124,7 +113,7 @@ async def inbound_message_id(control: httpx.AsyncClient, receiver: Receiver) -> 
     async def announced() -> list[str]:
         return [m["id"] for body in receiver.bodies for m in body.get("messages", [])]
 
-    await eventually(announced, [network_id])
+    await until(announced, [network_id], timeout=20.0)
     return str(network_id)
 
 

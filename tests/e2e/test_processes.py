@@ -10,18 +10,9 @@ import pytest
 
 from tests.conftest import Processes, drop_env_database, start_processes
 from tests.databases import database_env
-from tests.stacks import ADMIN_PASSWORD, bearer, wait_until
+from tests.stacks import ADMIN_PASSWORD, bearer, first_login, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def _login(http: httpx.Client) -> str:
-    response = http.post(
-        "/v1/users/login", auth=("admin", "secret"), json={"new_password": ADMIN_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["users"][0]["token"]
-    return token
 
 
 def _assert_unreachable(response: httpx.Response, port: str) -> None:
@@ -39,7 +30,7 @@ def _assert_unreachable(response: httpx.Response, port: str) -> None:
 
 def test_killed_coreapp_gives_enveloped_errors_then_recovers(processes: Processes) -> None:
     with processes.client() as http:
-        token = _login(http)
+        token = first_login(http)
         assert http.get("/v1/health", headers=bearer(token)).json()["health"] == {
             "gateway_status": "unregistered"
         }

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import Processes, drop_env_database, start_processes
 from tests.e2e.test_registration import WA_ID, register
 from tests.receiver import Receiver
-from tests.stacks import ADMIN_PASSWORD, bearer, wait_until
+from tests.stacks import bearer, first_login, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -53,15 +53,6 @@ def running_stack(db_env: dict[str, str], tmp_path: Path, **env: str) -> Iterato
         drop_env_database(running.env)
 
 
-def login(http: httpx.Client) -> str:
-    response = http.post(
-        "/v1/users/login", auth=("admin", "secret"), json={"new_password": ADMIN_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["users"][0]["token"]
-    return token
-
-
 def support(http: httpx.Client, token: str) -> dict[str, Any]:
     response = http.get("/v1/support", headers=bearer(token))
     if response.status_code != 200:
@@ -76,7 +67,7 @@ def ready(http: httpx.Client, token: str) -> bool:
 
 def registered(running: Processes, http: httpx.Client) -> str:
     """Log in, register, wait until ready; an admin token."""
-    token = login(http)
+    token = first_login(http)
     register(running, http, token)
     wait_until(lambda: ready(http, token), 30, "the coreapp to be ready")
     return token

@@ -3,7 +3,6 @@ comparison, and a stack with a webhook receiver."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from tests.messaging import ALICE, ready, stored_status, until
@@ -138,11 +137,3 @@ def body_with(receiver: Receiver, message_id: str) -> dict[str, Any]:
         if any(m["id"] == message_id for m in body.get("messages", [])):
             return body
     raise AssertionError(f"no webhook carried {message_id}")
-
-
-async def eventually(check: Any, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")

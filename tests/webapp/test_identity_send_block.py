@@ -16,6 +16,7 @@ from tests.messaging import (
     ALICE,
     BOB,
     customer_writes,
+    eventually,
     inbox,
     ready,
     send_text,
@@ -25,7 +26,7 @@ from tests.messaging import (
 from tests.receiver import Receiver
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error, assert_ok
-from tests.webapp.inbound_helpers import eventually, messages_of, set_settings, wired
+from tests.webapp.inbound_helpers import messages_of, set_settings, wired
 from tests.webapp.restarts import restart_core
 
 IDENTITY = f"/v1/contacts/{ALICE}/identity"

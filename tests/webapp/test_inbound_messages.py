@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.messaging import ALICE, receipts, send_text, until
+from tests.messaging import ALICE, eventually, receipts, send_text, until
 from tests.receiver import Receiver
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.inbound_helpers import (
@@ -21,7 +21,6 @@ from tests.webapp.inbound_helpers import (
     assert_same_shape,
     body_with,
     customer_sends,
-    eventually,
     messages_of,
     wired,
 )

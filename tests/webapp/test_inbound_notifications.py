@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.messaging import ALICE, stored_status, until
+from tests.messaging import ALICE, eventually, stored_status, until
 from tests.receiver import Receiver
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error
@@ -18,7 +18,6 @@ from tests.webapp.inbound_helpers import (
     assert_same_shape,
     body_with,
     customer_sends,
-    eventually,
     messages_of,
     wired,
 )

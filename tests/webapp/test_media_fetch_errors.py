@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.messaging import until
+from tests.messaging import eventually, until
 from tests.receiver import Receiver
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error
@@ -20,7 +20,6 @@ from tests.webapp.inbound_helpers import (
     SPEC_ERRORS,
     assert_same_shape,
     customer_sends,
-    eventually,
     messages_of,
     wired,
 )

@@ -11,14 +11,23 @@ from typing import Any
 
 import pytest
 
-from tests.messaging import ALICE, customer_writes, ready, receipts, send_text, stored_status, until
+from tests.messaging import (
+    ALICE,
+    customer_writes,
+    eventually,
+    ready,
+    receipts,
+    send_text,
+    stored_status,
+    until,
+)
 from tests.receiver import Receiver
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error, assert_ok
 from tests.webapp.helpers import create_user
 from tests.webapp.test_media_messages import JPEG, send, upload
 from tests.webapp.test_stickerpacks import add_sticker, create_pack, webp
-from tests.webapp.test_webhooks import eventually, set_webhook
+from tests.webapp.test_webhooks import set_webhook
 from waemu import media_files
 from waemu.coreapp.services import gc as gc_module
 

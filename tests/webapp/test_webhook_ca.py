@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tests.messaging import ALICE, customer_writes, ready, until
+from tests.messaging import ALICE, customer_writes, eventually, ready, until
 from tests.receiver import Receiver
 from tests.registration import WA_ID
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error, assert_ok
 from tests.webapp.helpers import create_user
 from tests.webapp.restarts import restart_core
-from tests.webapp.test_webhooks import eventually, set_webhook
+from tests.webapp.test_webhooks import set_webhook
 from tests.webhook_tls import TlsReceiver, make_pki, server_context
 
 CA_PATH = "/v1/certificates/webhooks/ca"

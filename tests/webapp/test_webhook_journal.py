@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.messaging import ALICE, customer_writes, ready, until
+from tests.messaging import ALICE, customer_writes, eventually, ready, until
 from tests.receiver import Receiver
 from tests.registration import WA_ID
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.test_webhook_ca import journal, pending
-from tests.webapp.test_webhooks import eventually, set_webhook
+from tests.webapp.test_webhooks import set_webhook
 
 
 @pytest.fixture

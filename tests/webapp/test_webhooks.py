@@ -6,7 +6,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.messaging import ALICE, customer_writes, ready, receipts, send_text, until
+from tests.messaging import (
+    ALICE,
+    customer_writes,
+    eventually,
+    ready,
+    receipts,
+    send_text,
+    until,
+)
 from tests.receiver import Receiver
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.restarts import restart_core
@@ -22,14 +30,6 @@ async def set_webhook(stack: InProcessStack, token: str, url: str, **extra: Any)
 
 def statuses_of(bodies: list[dict[str, Any]], message_id: str) -> list[str]:
     return [s["status"] for b in bodies for s in b.get("statuses", []) if s["id"] == message_id]
-
-
-async def eventually(check: Any, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 async def test_inbound_message_and_statuses_reach_the_webhook(stack: InProcessStack) -> None:

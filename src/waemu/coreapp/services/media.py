@@ -172,8 +172,9 @@ class MediaService:
             raise
         return await self._record(canonical, temp, str(mime), size, sha256, media_files.OUTGOING)
 
-    async def info(self, media_id: object) -> MediaInfo:
-        """``GET /v1/media/{id}``: the media's record; 404/1006 when unknown (spec §8.2)."""
+    async def info(self, media_id: object, *, fetch: bool = True) -> MediaInfo:
+        """``GET /v1/media/{id}``: the media's record; 404/1006 when unknown (spec §8.2).
+        With ``fetch`` false only media stored here counts (no download from the network)."""
         canonical = canonical_id(media_id)
         if canonical is None:
             raise _not_found(media_id)
@@ -182,7 +183,8 @@ class MediaService:
         if row is not None:
             return _info(row)
         # Inbound media not downloaded on arrival is fetched now (docs/webhooks.md).
-        fetched = None if self.fetch_missing is None else await self.fetch_missing(canonical)
+        fetcher = self.fetch_missing if fetch else None
+        fetched = None if fetcher is None else await fetcher(canonical)
         if fetched is None:
             raise _not_found(media_id)
         return fetched

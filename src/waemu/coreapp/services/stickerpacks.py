@@ -23,9 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu.clock import Clock
 from waemu.coreapp.services import media_types, rules
-from waemu.coreapp.services.media import MediaService, canonical_id
+from waemu.coreapp.services.media import MediaService
 from waemu.errors import ApiError
-from waemu.storage.repos import media as media_repo
 from waemu.storage.repos import stickerpacks as repo
 from waemu.storage.tables import StickerPackRow, StickerRow
 
@@ -247,12 +246,8 @@ class StickerPacksService:
 
         Only media stored here counts: a sticker image is an upload (``POST /v1/media``).
         """
-        canonical = canonical_id(media_id)
-        async with self.sessions.begin() as session:
-            row = None if canonical is None else await media_repo.get(session, canonical)
-            if row is None:
-                raise ApiError(1006, f"Media {media_id[:100]!r} not found")
-            mime_type, size = row.mime_type, row.size
+        info = await self.media.info(media_id, fetch=False)
+        canonical, mime_type, size = info.id, info.mime_type, info.size
         path = "image_data_id"
         if not media_types.accepts("sticker", media_types.parse(mime_type)):
             raise rules.invalid(path, f"media {canonical} is {mime_type}, not image/webp")
