@@ -52,8 +52,12 @@ function parseArgs(argv) {
     else if (flag === '--timeout-ms') args.timeoutMs = Number(next());
     else throw new Error(`unknown argument ${flag}`);
   }
-  args.collection = args.collection || path.join(POSTMAN_DIR, 'collection.json');
-  args.environment = args.environment || path.join(POSTMAN_DIR, 'environment.json');
+  args.collection =
+    args.collection ||
+    process.env.WAEMU_POSTMAN_COLLECTION ||
+    path.join(POSTMAN_DIR, 'collection.json');
+  args.environment =
+    args.environment || path.join(path.dirname(args.collection), 'environment.json');
   if (args.values.length === 0) args.values.push(path.join(__dirname, 'postman-values.json'));
   return args;
 }

@@ -9,6 +9,8 @@ import json
 from collections import deque
 from typing import Any
 
+from waemu.background import stop_tasks
+
 
 class Receiver:
     """Listens on 127.0.0.1; ``script`` holds (status, delay) answers to use in order."""
@@ -34,9 +36,7 @@ class Receiver:
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
         self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks), seconds=10)  # bounded: never hangs a teardown
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

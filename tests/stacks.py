@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from waemu.background import stop_task
 from waemu.clock import ManualClock
 from waemu.coreapp.app import CoreApp
 from waemu.network.control import create_control_app
@@ -29,6 +30,8 @@ USER_PASSWORD = "Us3r-Passw0rd!"
 FAST_ENV = {"WA_BCRYPT_ROUNDS": "4", "WA_LOG_LEVEL": "WARNING"}
 # Reconnect to the network quickly, so tests of drops and restarts take milliseconds.
 LINK_ENV = {"WA_NETWORK_RECONNECT_MIN_MS": "50", "WA_NETWORK_RECONNECT_MAX_MS": "500"}
+# The longest a fixture waits for one part of the emulator to stop.
+STOP_SECONDS = 30.0
 
 
 def basic(username: str, password: str) -> dict[str, str]:
@@ -102,15 +105,27 @@ class InProcessStack:
         self.api = Api(self.http)
         return self
 
+    async def stop_core(self) -> int:
+        """Stop the coreapp as SIGTERM does (the webapp keeps running); its exit code.
+        Bounded: a coreapp that does not stop fails the test instead of hanging the run."""
+        assert self._task is not None
+        self._stop.set()
+        done, _ = await asyncio.wait({self._task}, timeout=STOP_SECONDS)
+        if not done:
+            await stop_task(self._task, seconds=STOP_SECONDS)
+            raise AssertionError(f"the coreapp did not stop within {STOP_SECONDS}s")
+        return self._task.result()
+
     async def __aexit__(self, *exc: object) -> None:
         await self.http.aclose()
         await self.control.aclose()
         await self.app.state.services.core.close()
-        self._stop.set()
         if self._task is not None:
-            await self._task
-        await self.network.stop()
-        await drop_database(self.settings.db)
+            await self.stop_core()
+        async with asyncio.timeout(STOP_SECONDS):
+            await self.network.stop()
+        async with asyncio.timeout(STOP_SECONDS):
+            await drop_database(self.settings.db)
 
 
 def _with_core_port(settings: Settings, port: int) -> Settings:

@@ -250,3 +250,39 @@ def test_jwt_key_is_kept_when_set_and_none_when_empty() -> None:
 
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
+
+
+def test_web_limits_follow_env_when_set() -> None:
+    limits = Settings.from_env(
+        {
+            "WA_WEB_HEADER_TIMEOUT_SECONDS": "3.5",
+            "WA_WEB_BODY_TIMEOUT_SECONDS": "7",
+            "WA_WEB_KEEPALIVE_SECONDS": "2",
+            "WA_WEB_MAX_CONNECTIONS": "10",
+            "WA_WEB_MAX_HEADER_BYTES": "9000",
+            "WA_WEB_MAX_HEADERS": "20",
+            "WA_WEB_MAX_URL_BYTES": "4000",
+        }
+    ).web_limits
+    assert (limits.header_timeout, limits.body_timeout, limits.keepalive_timeout) == (3.5, 7, 2)
+    assert (limits.max_connections, limits.max_header_bytes) == (10, 9000)
+    assert (limits.max_headers, limits.max_url_bytes) == (20, 4000)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("WA_WEB_HEADER_TIMEOUT_SECONDS", "0"),
+        ("WA_WEB_BODY_TIMEOUT_SECONDS", "-1"),
+        ("WA_WEB_MAX_CONNECTIONS", "0"),
+        ("WA_WEB_MAX_HEADERS", "-5"),
+    ],
+)
+def test_web_limits_raise_config_error_when_not_positive(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name} must be greater than 0$"):
+        Settings.from_env({name: raw})
+
+
+def test_web_url_limit_raises_config_error_when_over_the_header_limit() -> None:
+    with pytest.raises(ConfigError, match="WA_WEB_MAX_URL_BYTES must not exceed"):
+        Settings.from_env({"WA_WEB_MAX_URL_BYTES": "70000"})

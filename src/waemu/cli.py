@@ -49,28 +49,69 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``waemu`` command."""
-    parser = argparse.ArgumentParser(prog="waemu", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start network, coreapp and webapp (Ctrl-C stops all)")
-    web = sub.add_parser("webapp", help="start the webapp only (the web container)")
-    for p in (run, web):
+DESCRIPTION = """\
+An emulator of the WhatsApp Business On-Premises API. "waemu run" starts everything on this
+machine; the other commands start one process each, as the containers do. Every setting is an
+environment variable (WA_...), listed in docs/configuration.md."""
+
+# name: (one-line help, description shown by "waemu <name> --help")
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": (
+        "start network, coreapp and webapp (Ctrl-C stops all)",
+        "Start the simulated WhatsApp network, the coreapp and the webapp as child processes "
+        "on this machine (embedded SQLite under the data folder unless WA_DB_* say otherwise) "
+        "and stop them all on Ctrl-C or SIGTERM.",
+    ),
+    "webapp": (
+        "start the webapp only (the web container)",
+        "Serve the /v1 REST API (HTTPS on WA_WEB_PORT, 9090 by default) and forward its work "
+        "to the coreapp at WACORE_HOSTNAME:WACORE_PORT.",
+    ),
+    "coreapp": (
+        "start the coreapp only (the core container)",
+        "Wait for the database, apply migrations, connect to the simulated network and serve "
+        "the webapps on WACORE_PORT; sends webhooks.",
+    ),
+    "network": (
+        "start the simulated WhatsApp network only",
+        "Serve the simulated WhatsApp network to coreapps (WA_NETWORK_PORT) and its control "
+        "API for tests and people (WA_NETWORK_CONTROL_PORT, OpenAPI at /docs).",
+    ),
+    "migrate": (
+        "apply database migrations and exit",
+        "Create the database if needed, bring its schema up to date, and exit.",
+    ),
+    "cert": (
+        "print a verified-name certificate for POST /v1/account",
+        "Print a certificate from the simulated network's authority for a phone number and "
+        "display name: the cert that POST /v1/account and /v1/account/shards expect.",
+    ),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="waemu", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = {
+        name: sub.add_parser(name, help=summary, description=description)
+        for name, (summary, description) in COMMANDS.items()
+    }
+    for name in ("run", "webapp"):
+        p = commands[name]
         p.add_argument("--http", action="store_true", help="serve plain HTTP (WA_WEB_TLS=0)")
         p.add_argument("--port", type=int, help="port of the webapp (WA_WEB_PORT)")
-    cert = sub.add_parser("cert", help="print a verified-name certificate for POST /v1/account")
+    cert = commands["cert"]
     cert.add_argument("--cc", required=True, help="country calling code, e.g. 1")
     cert.add_argument("--phone-number", required=True, help="national number, e.g. 6315550100")
     cert.add_argument("--vname", required=True, help="the display name the certificate shows")
-    for p in (
-        run,
-        web,
-        cert,
-        sub.add_parser("coreapp", help="start the coreapp only"),
-        sub.add_parser("network", help="start the simulated WhatsApp network only"),
-        sub.add_parser("migrate", help="apply database migrations and exit"),
-    ):
+    for p in commands.values():
         p.add_argument("--data-dir", help="folder for SQLite, certificates, media (WA_DATA_DIR)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``waemu`` command."""
+    parser = _parser()
     args = parser.parse_args(argv)
     _apply_flags(args)
     try:

@@ -50,6 +50,33 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _web_limits(env: Mapping[str, str]) -> WebLimits:
+    default = WebLimits()
+    limits = WebLimits(
+        header_timeout=_float(env, "WA_WEB_HEADER_TIMEOUT_SECONDS", default.header_timeout),
+        body_timeout=_float(env, "WA_WEB_BODY_TIMEOUT_SECONDS", default.body_timeout),
+        keepalive_timeout=_float(env, "WA_WEB_KEEPALIVE_SECONDS", default.keepalive_timeout),
+        max_connections=_int(env, "WA_WEB_MAX_CONNECTIONS", default.max_connections),
+        max_header_bytes=_int(env, "WA_WEB_MAX_HEADER_BYTES", default.max_header_bytes),
+        max_headers=_int(env, "WA_WEB_MAX_HEADERS", default.max_headers),
+        max_url_bytes=_int(env, "WA_WEB_MAX_URL_BYTES", default.max_url_bytes),
+    )
+    for name, value in (
+        ("WA_WEB_HEADER_TIMEOUT_SECONDS", limits.header_timeout),
+        ("WA_WEB_BODY_TIMEOUT_SECONDS", limits.body_timeout),
+        ("WA_WEB_KEEPALIVE_SECONDS", limits.keepalive_timeout),
+        ("WA_WEB_MAX_CONNECTIONS", limits.max_connections),
+        ("WA_WEB_MAX_HEADER_BYTES", limits.max_header_bytes),
+        ("WA_WEB_MAX_HEADERS", limits.max_headers),
+        ("WA_WEB_MAX_URL_BYTES", limits.max_url_bytes),
+    ):
+        if not value > 0:
+            raise ConfigError(f"{name} must be greater than 0")
+    if limits.max_url_bytes > limits.max_header_bytes:
+        raise ConfigError("WA_WEB_MAX_URL_BYTES must not exceed WA_WEB_MAX_HEADER_BYTES")
+    return limits
+
+
 def _bcrypt_rounds(env: Mapping[str, str]) -> int:
     rounds = _int(env, "WA_BCRYPT_ROUNDS", 12)
     if not 4 <= rounds <= 16:
@@ -61,6 +88,23 @@ def _offline_drain(env: Mapping[str, str]) -> float:
     seconds = _float(env, "WA_OFFLINE_DRAIN_MAX_SECONDS", 360.0)
     if not 0 <= seconds <= 3600:
         raise ConfigError("WA_OFFLINE_DRAIN_MAX_SECONDS must be between 0 and 3600")
+    return seconds
+
+
+# A year: longer is no horizon at all, and far-off values would overflow a datetime.
+MAX_WEBHOOK_RETRY_HORIZON_SECONDS = 365 * 24 * 3600
+
+
+def _webhook_retry_horizon(env: Mapping[str, str]) -> float:
+    """How long a notification is retried, from when it was written (Meta's webhooks page:
+    "up to a certain timeout (typically 24 hours, though this may vary)")."""
+    name = "WA_WEBHOOK_RETRY_HORIZON_SECONDS"
+    seconds = _float(env, name, 86400.0)
+    if not 0 < seconds <= MAX_WEBHOOK_RETRY_HORIZON_SECONDS:  # also refuses nan and inf
+        raise ConfigError(
+            f"{name} must be a number of seconds greater than 0 and at most "
+            f"{MAX_WEBHOOK_RETRY_HORIZON_SECONDS} (365 days), got {env[name]!r}"
+        )
     return seconds
 
 
@@ -119,6 +163,20 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebLimits:
+    """The limits of the webapp's HTTP connections (``WA_WEB_*``, docs/security.md); the
+    defaults are those of the Apache server in front of the real webapp's PHP."""
+
+    header_timeout: float = 20.0  # seconds for a request's line and headers
+    body_timeout: float = 20.0  # longest pause while a body arrives
+    keepalive_timeout: float = 5.0  # an idle keep-alive connection closes after this
+    max_connections: int = 1000
+    max_header_bytes: int = 65536  # request line and headers together
+    max_headers: int = 100
+    max_url_bytes: int = 8190
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings of the emulator's processes."""
 
@@ -140,6 +198,7 @@ class Settings:
     api_version: str = "v2.53.2"
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 64 * 1024 * 1024
+    web_limits: WebLimits = field(default_factory=WebLimits)
     # Login throttling (docs/security.md).
     login_max_failures: int = 5
     login_lockout_seconds: float = 60.0
@@ -161,6 +220,9 @@ class Settings:
     # The startup's offline-message drain ends after this at the latest (spec §12: 6 minutes).
     offline_drain_max_seconds: float = 360.0
     webhook_timeout_seconds: float = 20.0
+    # Failed notifications are retried until this long after they were written, then given
+    # up (docs/webhooks.md): Meta's "typically 24 hours".
+    webhook_retry_horizon_seconds: float = 86400.0
     # Contact checks (docs/contacts.md): numbers per POST /v1/contacts, the "wait" bound.
     contacts_max_per_call: int = 1000
     contacts_wait_seconds: float = 20.0
@@ -208,6 +270,7 @@ class Settings:
             api_version=version if version.startswith("v") else f"v{version}",
             max_json_bytes=_int(env, "WA_MAX_JSON_BYTES", 1024 * 1024),
             max_upload_bytes=_int(env, "WA_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+            web_limits=_web_limits(env),
             login_max_failures=_int(env, "WA_LOGIN_MAX_FAILURES", 5),
             login_lockout_seconds=_float(env, "WA_LOGIN_LOCKOUT_SECONDS", 60.0),
             bcrypt_rounds=_bcrypt_rounds(env),
@@ -225,6 +288,7 @@ class Settings:
             reconnect_max_seconds=_int(env, "WA_NETWORK_RECONNECT_MAX_MS", 30000) / 1000,
             offline_drain_max_seconds=_offline_drain(env),
             webhook_timeout_seconds=_float(env, "WA_WEBHOOK_TIMEOUT_SECONDS", 20.0),
+            webhook_retry_horizon_seconds=_webhook_retry_horizon(env),
             contacts_max_per_call=_contacts_max(env),
             contacts_wait_seconds=_contacts_wait(env),
             message_retention_days=_retention(env, "WA_MESSAGE_RETENTION_DAYS"),

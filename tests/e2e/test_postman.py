@@ -28,7 +28,7 @@ from tests.e2e.postman_setup import (
     newman_ready,
 )
 from tests.receiver import Receiver
-from tests.webapp.postman import COLLECTION
+from tests.webapp.postman import COLLECTION, require_collection
 from waemu.settings import Settings
 from waemu.storage.engine import drop_database
 
@@ -90,8 +90,7 @@ def expectations() -> dict[str, Any]:
 
 def require_newman() -> None:
     """Skip (or on CI, fail) when node is missing; install newman when it is not yet."""
-    if not COLLECTION.is_file():
-        pytest.skip(f"the Postman collection is not at {COLLECTION}")
+    require_collection()
     missing = newman_ready()
     if missing and os.environ.get("CI"):
         pytest.fail(missing)
@@ -111,6 +110,8 @@ async def run_newman(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         "node",
         str(CONFORMANCE / "run-postman.js"),
+        "--collection",
+        str(COLLECTION),
         "--values",
         str(VALUES_FILE),
         "--values",
@@ -123,7 +124,8 @@ async def run_newman(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), 120)
+        async with asyncio.timeout(120):
+            output, _ = await process.communicate()
     except TimeoutError:
         process.kill()
         await process.wait()
@@ -136,7 +138,14 @@ async def run_newman(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
 def test_runner_names_every_value_an_instance_must_give_when_only_shared_values() -> None:
     require_newman()
     done = subprocess.run(
-        ["node", str(CONFORMANCE / "run-postman.js"), "--values", str(VALUES_FILE)],
+        [
+            "node",
+            str(CONFORMANCE / "run-postman.js"),
+            "--collection",
+            str(COLLECTION),
+            "--values",
+            str(VALUES_FILE),
+        ],
         capture_output=True,
         text=True,
         timeout=60,

@@ -14,7 +14,8 @@ from tests.conftest import drop_env_database, start_processes
 from tests.databases import database_env
 
 pytestmark = pytest.mark.slow
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 PASSWORD = "N3w-Passw0rd!"  # the password the Quick start's first login sets
 
 
@@ -72,3 +73,20 @@ def test_readme_walkthrough_runs_as_written(tmp_path: Path) -> None:
         for process in reversed(running.all()):
             process.stop()
         drop_env_database(running.env)
+
+
+def test_readme_cert_command_runs_as_written_from_the_repository(tmp_path: Path) -> None:
+    (line,) = [
+        line for line in README.read_text().splitlines() if line.startswith(".venv/bin/waemu cert")
+    ]
+    env = {"PATH": "/usr/bin:/bin", "WA_DATA_DIR": str(tmp_path)}  # no activated environment
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", line],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip()) > 100 and "\n" not in result.stdout.strip()

@@ -132,3 +132,57 @@ def test_country_codes_are_prefix_free_when_listed() -> None:
     clashes = [(a, b) for a in codes for b in codes if a != b and b.startswith(a)]
     assert clashes == []
     assert {"1", "7", "44", "55", "52", "54", "91", "998"} <= codes
+
+
+@pytest.mark.parametrize(
+    ("text", "cc", "expected"),
+    [
+        # Digits that make an international number are that number: a wa_id (a webhook's
+        # "from", a contact check's wa_id) reaches its owner whatever the business's country.
+        ("447700900001", "1", "447700900001"),
+        ("5491156121008", "1", "5491156121008"),
+        ("16315551002", "44", "16315551002"),
+        ("447700900001", "49", "447700900001"),  # no regular German plan: never national
+        # Clearly national: exactly the shape of the business country's national numbers.
+        ("6315551002", "1", "16315551002"),  # also 63 1555 1002, Philippine: national wins
+        ("(631) 555-1002", "1", "16315551002"),
+        ("7700 900001", "44", "447700900001"),
+        ("11987654321", "55", "5511987654321"),
+        # Both readings fit: the national one wins (the coreapp sends a wa_id it knows with
+        # "+", so a Singaporean customer who wrote is still reached, docs/messages.md).
+        ("6591234567", "44", "446591234567"),
+        # The business's own code in front, a trunk 0, + and international prefixes: as the
+        # contact check reads them.
+        ("16315551002", "1", "16315551002"),
+        ("07700 900001", "44", "447700900001"),
+        ("011 44 7700 900001", "1", "447700900001"),
+        ("+44 7700 900001", "1", "447700900001"),
+        ("44 7700 900001", "1", "447700900001"),  # spaced the same: not a US number
+        ("06 1234 5678", "39", "390612345678"),
+        # Neither an international nor a national number of a known shape: the national
+        # reading, as the contact check (here 49 + 301234567).
+        ("301234567", "49", "49301234567"),
+    ],
+)
+def test_recipient_is_the_wa_id_unless_input_is_clearly_national(
+    text: str, cc: str, expected: str
+) -> None:
+    assert numbers.recipient(text, cc).digits == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("16315550100x", "only digits"),
+        ("999123", "7 to 10 digits"),  # no country code 999, and too short for the UK
+        ("12", "7 to 10 digits"),
+    ],
+)
+def test_recipient_raises_invalid_number_when_no_reading_fits(text: str, reason: str) -> None:
+    with pytest.raises(InvalidNumber, match=reason):
+        numbers.recipient(text, "44")
+
+
+def test_recipient_candidates_list_both_forms_when_wa_id_is_brazilian() -> None:
+    assert numbers.recipient_candidates("552187654321", "1") == ["552187654321", "5521987654321"]
+    assert numbers.recipient_candidates("5215512345678", "1") == ["5215512345678", "525512345678"]

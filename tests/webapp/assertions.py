@@ -27,6 +27,15 @@ def assert_error(response: object, status: int, code: int, details_part: str) ->
     assert response.headers["x-request-id"]
 
 
+def assert_bare_404(response: httpx.Response) -> None:
+    """A 404 "with no body", as Meta's certificate pages answer a CA never uploaded (spec
+    §10.6): no envelope, no content type."""
+    assert response.status_code == 404, response.text
+    assert response.content == b""
+    assert "content-type" not in response.headers
+    assert response.headers["x-request-id"]
+
+
 def assert_ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     """The response is a success envelope with ``meta``; returns the body without ``meta``."""
     assert response.status_code == status, response.text

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jwt
+from fastapi import FastAPI
 
 from tests.stacks import USER_PASSWORD, InProcessStack, bearer
 
@@ -38,3 +39,18 @@ def claims_of(token: str) -> dict[str, Any]:
 def sign(claims: dict[str, Any], key: str, algorithm: str = "HS256") -> str:
     """A token with ``claims`` signed with ``key``."""
     return jwt.encode(claims, key, algorithm)
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """``(method, path template)`` of every route of ``app``, walked from ``app.routes``
+    (FastAPI nests included routers: their routes come from ``effective_route_contexts``)."""
+
+    def flat(routes: list[Any]) -> Iterator[Any]:
+        for route in routes:
+            contexts = getattr(route, "effective_route_contexts", None)
+            if contexts is not None:
+                yield from contexts()
+            elif hasattr(route, "dependant"):
+                yield route
+
+    return sorted({(m, r.path) for r in flat(app.routes) for m in r.methods if m != "HEAD"})

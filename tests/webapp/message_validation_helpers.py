@@ -24,7 +24,7 @@ import pytest
 from tests.registration import register
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_ok
-from tests.webapp.postman import VALUES, requests_for
+from tests.webapp.postman import VALUES, load_collection, requests_for
 from waemu.network.templates import SHARED_NAMESPACE
 from waemu.storage.repos import messages as repo
 
@@ -286,7 +286,10 @@ class PostmanBody:
 
 
 def postman_bodies() -> list[PostmanBody]:
-    """Every ``POST /v1/messages`` body of the collection."""
+    """Every ``POST /v1/messages`` body of the collection; none when it is missing (this runs
+    at collection time, where a test cannot be skipped yet)."""
+    if load_collection() is None:
+        return []
     found = requests_for("/v1/messages")
     return [
         PostmanBody(name, request.path, _substitute(json.loads(request.raw)))

@@ -17,9 +17,7 @@ from waemu.coreapp.app import CoreApp
 async def restart_core(stack: InProcessStack) -> None:
     """Stop ``stack``'s coreapp and start a fresh one that loads everything from the database."""
     port = stack.core.server.port
-    stack._stop.set()
-    assert stack._task is not None
-    assert await stack._task == 0
+    assert await stack.stop_core() == 0
     stack._stop = asyncio.Event()
     stack.core = CoreApp(replace(stack.settings, core_port=port), clock=stack.clock)
     stack._task = asyncio.create_task(stack.core.run(stack._stop))

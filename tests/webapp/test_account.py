@@ -307,6 +307,8 @@ def _b64(data: bytes) -> str:
             "signature does not verify",
         ),
         (_foreign_cert, "signature does not verify"),
+        (lambda _p: "Y2VydGlmaWNhdMOpé", "cannot be decoded"),
+        (lambda _p: "证书", "cannot be decoded"),
     ],
     ids=[
         "not-base64",
@@ -316,6 +318,8 @@ def _b64(data: bytes) -> str:
         "fields-not-text",
         "bad-signature",
         "other-authority",
+        "non-ascii",
+        "not-latin",
     ],
 )
 async def test_request_code_answers_1009_for_forged_certificate(
@@ -810,6 +814,11 @@ async def test_set_shards_answers_1009_for_forged_cert(
     wrong_number = _shards(await _cert(sqlite_stack, OTHER_PHONE))
     response = await sqlite_stack.http.post("/v1/account/shards", json=wrong_number, headers=admin)
     assert_error(response, 400, 1009, "Invalid certificate: issued for another phone number")
+    for non_ascii in ("Y2VydGlmaWNhdMOpé", "证书"):
+        response = await sqlite_stack.http.post(
+            "/v1/account/shards", json=_shards(non_ascii), headers=admin
+        )
+        assert_error(response, 400, 1009, "Invalid certificate: cannot be decoded")
 
 
 async def test_set_shards_answers_1011_when_unregistered(sqlite_stack: InProcessStack) -> None:

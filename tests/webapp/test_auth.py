@@ -91,6 +91,15 @@ async def test_basic_not_utf8_answers_401(sqlite_stack: InProcessStack) -> None:
     assert_error(response, 401, 1005, "Basic credentials are not valid base64")
 
 
+async def test_basic_not_ascii_answers_401(sqlite_stack: InProcessStack) -> None:
+    # Header bytes outside ASCII reach the app as Latin-1 text, which b64decode refuses
+    # with a bare ValueError.
+    response = await sqlite_stack.http.post(
+        "/v1/users/login", headers={"Authorization": b"Basic YWRtaW46c2Vj\xe9cmV0"}
+    )
+    assert_error(response, 401, 1005, "Basic credentials are not valid base64")
+
+
 async def test_basic_without_colon_answers_401(sqlite_stack: InProcessStack) -> None:
     raw = base64.b64encode(b"adminsecret").decode()
     response = await sqlite_stack.http.post(

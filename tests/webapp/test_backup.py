@@ -158,9 +158,7 @@ async def test_restore_moves_settings_and_registration_to_a_fresh_stack(
     data = await backup(stack, token)
     assert wa_id.encode() not in base64.b64decode(data)  # encrypted, not encoded
     assert await backup(stack, token) != data  # a fresh salt and nonce each time
-    stack._stop.set()  # the old machine goes away, as when moving to a new server
-    assert stack._task is not None
-    await stack._task
+    await stack.stop_core()  # the old machine goes away, as when moving to a new server
 
     env = database_env(engine, tmp_path / "second")
     async with SecondMachine(env, stack) as fresh:

@@ -125,6 +125,28 @@ async def test_vertical_cannot_be_emptied_once_set(sqlite_stack: InProcessStack)
     assert (await profile(sqlite_stack, token))["vertical"] == "Education"
 
 
+async def test_wabclient_profile_with_fields_left_out_is_accepted(stack: InProcessStack) -> None:
+    token = await stack.api.admin_token()
+    assert_ok(await post(stack, token, PROFILE, FULL_PROFILE))
+    # wabclient 2.3.3 (PyPI), ConfigurationManager.set_business_profile(address=None,
+    # description=None, vertical=None, email=None, websites=None) sends
+    # BusinessProfileCommand(address=address, description=description, vertical=vertical,
+    # email=email, websites=websites or []) rendered with attr.asdict: null for every
+    # argument left out. Here: set_business_profile(description="We sell moths too.").
+    wabclient = {
+        "address": None,
+        "description": "We sell moths too.",
+        "email": None,
+        "vertical": None,
+        "websites": [],
+    }
+    assert assert_ok(await post(stack, token, PROFILE, wabclient)) == {}
+    expected = {**FULL_PROFILE, "description": "We sell moths too.", "websites": []}
+    assert await profile(stack, token) == expected
+    assert_ok(await post(stack, token, PROFILE, dict.fromkeys(FULL_PROFILE)))
+    assert await profile(stack, token) == expected
+
+
 PROFILE_INVALID: list[tuple[object, int, str]] = [
     ({"address": "a" * 257}, 1009, "address: must be at most 256 characters long"),
     ({"description": "d" * 513}, 1009, "description: must be at most 512 characters long"),
@@ -141,8 +163,8 @@ PROFILE_INVALID: list[tuple[object, int, str]] = [
     ({"websites": ["ftp://example.com"]}, 1009, "websites.0: must be an http"),
     ({"websites": ["https://example.com/" + "p" * 237]}, 1009, "websites.0: must be at most 256"),
     ({"websites": "https://example.com"}, 1009, "websites"),
-    ({"address": None}, 1009, "address: must be a string"),
     ({"address": 5}, 1009, "address"),
+    ({"websites": [None]}, 1009, "websites.0"),
     ({"about": "hi"}, 1010, "Unexpected parameter: about"),
 ]
 

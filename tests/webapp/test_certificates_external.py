@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import drop_env_database, start_processes
 from tests.databases import free_port
 from tests.stacks import ADMIN_PASSWORD, InProcessStack, bearer
-from tests.webapp.assertions import assert_error, assert_ok
+from tests.webapp.assertions import assert_bare_404, assert_error, assert_ok
 from tests.webapp.cert_bundles import encrypted_key, make_chain
 from tests.webapp.helpers import create_user
 from waemu.cli import _configure_logging
@@ -34,7 +34,7 @@ async def post_pem(stack: InProcessStack, token: str, text: str) -> httpx.Respon
 
 async def test_upload_then_download_the_ca(stack: InProcessStack) -> None:
     token = await stack.api.admin_token()
-    assert_error(await stack.http.get(CA, headers=bearer(token)), 404, 1006, "No external")
+    assert_bare_404(await stack.http.get(CA, headers=bearer(token)))
     chain = make_chain(now=stack.clock.now())
     assert assert_ok(await post_pem(stack, token, chain.bundle())) == {}
     user = await create_user(stack, "alice")
@@ -48,6 +48,23 @@ async def test_upload_then_download_the_ca(stack: InProcessStack) -> None:
     assert_ok(await post_pem(stack, token, other.bundle() + other.root))
     response = await stack.http.get(CA, headers=bearer(token))
     assert response.text == other.intermediate + other.root
+
+
+async def test_missing_ca_is_a_bare_404_and_other_404s_keep_the_envelope(
+    stack: InProcessStack,
+) -> None:
+    token = await stack.api.admin_token()
+    user = await create_user(stack, "reader")
+    # Meta's pages: "If no certificate is found, a 404 response code is returned with no body."
+    assert_bare_404(await stack.http.get(CA, headers=bearer(user)))
+    assert_bare_404(await stack.http.get("/v1/certificates/webhooks/ca", headers=bearer(token)))
+    # Only those two: an unknown path or an unknown resource keeps the 404/1006 envelope.
+    unknown = await stack.http.get(CA + "/extra", headers=bearer(token))
+    assert_error(unknown, 404, 1006, "Unknown path")
+    media = await stack.http.get(
+        "/v1/media/f0f0f0f0-0000-4000-8000-000000000000", headers=bearer(token)
+    )
+    assert_error(media, 404, 1006, "")
 
 
 async def test_bad_bundles_change_nothing(sqlite_stack: InProcessStack) -> None:

@@ -294,9 +294,7 @@ async def test_unwritable_media_folder_is_access_denied(sqlite_stack: InProcessS
 
 async def test_coreapp_down_leaves_no_upload_behind(sqlite_stack: InProcessStack) -> None:
     token = await sqlite_stack.api.admin_token()
-    sqlite_stack._stop.set()
-    assert sqlite_stack._task is not None
-    await sqlite_stack._task
+    await sqlite_stack.stop_core()
     response = await upload(sqlite_stack, token, b"data")
     assert_error(response, 500, 1014, "Please check if wacore is running")
     assert files_in(sqlite_stack.settings.media_dir) == []

@@ -17,12 +17,17 @@ from tests.webapp.message_validation_helpers import (
     postman_bodies,
     ready_to_send,
 )
+from tests.webapp.postman import require_collection
 from waemu.webapp.schemas.messages import validate_message
 
-BODIES = [pytest.param(body, id=body.name) for body in postman_bodies()]
+# Without the collection, one placeholder case that skips (or fails on CI) with the reason.
+BODIES = [pytest.param(body, id=body.name) for body in postman_bodies()] or [
+    pytest.param(None, id="collection-missing")
+]
 
 
 def test_postman_collection_has_every_send_when_read() -> None:
+    require_collection()
     names = {body.name for body in postman_bodies()}
     assert len(names) == 22
     kinds = {body.body.get("type") for body in postman_bodies()}
@@ -42,6 +47,7 @@ def test_postman_collection_has_every_send_when_read() -> None:
 
 @pytest.mark.parametrize("postman", BODIES)
 def test_postman_body_validates_when_placeholders_are_replaced(postman: PostmanBody) -> None:
+    require_collection()
     message = validate_message(postman.body)
     kind = postman.body.get("type", "text")
     assert message["type"] == kind
@@ -55,6 +61,7 @@ def test_postman_body_validates_when_placeholders_are_replaced(postman: PostmanB
 async def test_postman_send_is_accepted_when_number_is_registered(
     sqlite_stack: InProcessStack, postman: PostmanBody
 ) -> None:
+    require_collection()
     token = await ready_to_send(sqlite_stack)
     response = await sqlite_stack.http.post(postman.path, headers=bearer(token), json=postman.body)
     if postman.checked_later:

@@ -115,9 +115,7 @@ async def test_metrics_answer_with_the_api_key_while_the_coreapp_is_down(
     async with make_stack(WA_API_KEY=API_KEY, WA_CORE_CONNECT_TIMEOUT="0.5") as stack:
         key = {"Authorization": f"Apikey {API_KEY}"}
         assert set(await metrics(stack, key)) == WEB_METRICS | APP_STATS
-        stack._stop.set()  # stop the coreapp; the webapp keeps running
-        assert stack._task is not None
-        assert await stack._task == 0
+        assert await stack.stop_core() == 0  # the webapp keeps running
         assert set(await metrics(stack, key)) == WEB_METRICS
         down = await stack.http.get("/v1/stats/app", headers=key)
         assert_error(down, 500, 1014, "Please check if wacore is running")

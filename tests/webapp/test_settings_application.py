@@ -204,7 +204,7 @@ INVALID: list[tuple[dict[str, Any], int, str]] = [
     ({"garbagecollector_enable": {"media": 1}}, 1009, "garbagecollector_enable.media"),
     ({"pass_through": True}, 1009, "pass_through can no longer be enabled"),
     ({"log_level": "trace"}, 1009, "log_level: must be one of"),
-    ({"on_call_pager": 16315550000}, 1009, "on_call_pager"),
+    ({"on_call_pager": 1.5}, 1009, "on_call_pager: must be a string or an integer"),
     (
         {"sent_status": True, "webhooks": {"message": {"sent": False}}},
         1009,

@@ -27,6 +27,7 @@ APP_STATS = {
 APP_INTERNAL = APP_STATS | {
     "callback_requests_duration_ms_count",
     "callback_requests_duration_ms_sum",
+    "callbacks_given_up",
     "endpoint_requests_duration_ms_count",
     "endpoint_requests_duration_ms_sum",
     "incoming_receipts",

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_ok
-from tests.webapp.postman import COLLECTION
+from tests.webapp.postman import require_collection
 from tests.webapp.test_stickerpacks import first_party, upload, webp
 from waemu.network.stickers import CATALOGUE
 
@@ -24,7 +24,7 @@ BODY_VALUES = {
 
 def folder(name: str) -> list[dict[str, Any]]:
     """The requests of one folder of the collection."""
-    collection = json.loads(COLLECTION.read_text())
+    collection = json.loads(require_collection().read_text())
     (found,) = [item for item in collection["item"] if item["name"] == name]
     items: list[dict[str, Any]] = found["item"]
     return items

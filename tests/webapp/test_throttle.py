@@ -1,4 +1,5 @@
-"""The login throttle: repeated failures lock a username out (docs/security.md).
+"""The login throttle: repeated failures lock a username out for the client address they came
+from (docs/security.md).
 
 The throttle lives in the coreapp's memory, not the database, so SQLite is enough; time moves
 only through the stack's ManualClock.
@@ -7,10 +8,12 @@ only through the stack's ManualClock.
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from tests.stacks import USER_PASSWORD, InProcessStack, basic
+from tests.stacks import ADMIN_PASSWORD, USER_PASSWORD, InProcessStack, basic
 from tests.webapp.assertions import assert_error, assert_ok
 from tests.webapp.helpers import StackFactory, create_user
+from waemu.coreapp.services.users import LoginThrottle
 
 MAX_FAILURES = 3
 LOCKOUT = 60
@@ -137,3 +140,60 @@ async def test_login_locks_after_five_failures_by_default(sqlite_stack: InProces
     assert_ok(await _login(sqlite_stack, USER_PASSWORD))
     await _fail(sqlite_stack, 5)
     _assert_locked(await _login(sqlite_stack, USER_PASSWORD), 60)
+
+
+# -- per client address, bounded memory -------------------------------------------------------
+
+ATTACKER = "203.0.113.7"
+
+
+def _client_at(stack: InProcessStack, address: str) -> httpx.AsyncClient:
+    """A client of the stack's webapp connecting from ``address`` (the ASGI ``client``)."""
+    transport = httpx.ASGITransport(app=stack.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://webapp")
+
+
+async def test_login_lock_is_per_client_address(make_stack: StackFactory) -> None:
+    async with make_stack(**THROTTLED) as stack:
+        await stack.api.admin_token()
+        async with _client_at(stack, ATTACKER) as attacker:
+            for _ in range(MAX_FAILURES):
+                response = await attacker.post(
+                    "/v1/users/login", headers=basic("admin", "Wr0ng-Passw0rd!")
+                )
+                assert_error(response, 401, 1005, "Invalid username or password")
+            locked = await attacker.post("/v1/users/login", headers=basic("admin", ADMIN_PASSWORD))
+            _assert_locked(locked, LOCKOUT)
+            # The owner, from another address, is not locked out by the attacker's failures.
+            owner = await stack.http.post("/v1/users/login", headers=basic("admin", ADMIN_PASSWORD))
+            assert assert_ok(owner)["users"][0]["token"]
+            # ...and the owner's success does not lift the attacker's lock.
+            again = await attacker.post("/v1/users/login", headers=basic("admin", ADMIN_PASSWORD))
+            _assert_locked(again, LOCKOUT)
+
+
+async def test_login_throttle_forgets_oldest_locks_beyond_its_bound(
+    make_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bound = 10
+    monkeypatch.setattr(LoginThrottle, "MAX_TRACKED", bound)
+    async with make_stack(WA_LOGIN_MAX_FAILURES="2", WA_LOGIN_LOCKOUT_SECONDS="600") as stack:
+        await create_user(stack, "alice")
+        # An attacker rotating addresses: each address gets its own lock...
+        addresses = [f"198.51.100.{n}" for n in range(3 * bound)]
+        for address in addresses:
+            async with _client_at(stack, address) as client:
+                for _ in range(2):
+                    failed = await client.post(
+                        "/v1/users/login", headers=basic("alice", "Wr0ng-1!")
+                    )
+                    assert_error(failed, 401, 1005, "Invalid username or password")
+        # ...but only the last ``bound`` are remembered: the oldest made room, so the first
+        # address logs in long before its 600 s are over...
+        async with _client_at(stack, addresses[0]) as first:
+            response = await first.post("/v1/users/login", headers=basic("alice", USER_PASSWORD))
+            assert assert_ok(response)["users"][0]["token"]
+        # ...while the most recent one is still locked.
+        async with _client_at(stack, addresses[-1]) as last:
+            response = await last.post("/v1/users/login", headers=basic("alice", USER_PASSWORD))
+            _assert_locked(response, 600)

@@ -103,7 +103,9 @@ async def test_journal_shows_attempts_newest_first(stack: InProcessStack) -> Non
             "error",
             "duration_ms",
             "next_retry_at",
+            "given_up",
         }
+        assert failed["given_up"] == 0
         assert failed["url"] == f"http://hooks:***@127.0.0.1:{receiver.port}/hook"
         assert failed["status_code"] == 503 and failed["events"] == 1
         assert failed["payload"]["messages"][0]["id"] == inbound_id

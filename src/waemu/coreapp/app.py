@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from waemu.background import stop_task
 from waemu.clock import Clock, SystemClock
 from waemu.coreapp.dispatch import Dispatcher
 from waemu.coreapp.handlers import account as account_handlers
@@ -65,6 +68,8 @@ from waemu.webhooks.dispatcher import Dispatcher as WebhookDispatcher
 from waemu.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
+# Closing the database pool waits for its connections; a dead server must not hold a stop.
+DISPOSE_SECONDS = 10.0
 
 
 class CoreApp:
@@ -79,7 +84,6 @@ class CoreApp:
         self.engine: AsyncEngine | None = None
         self.app_settings: SettingsService | None = None
         self.link: NetworkLink | None = None
-        self._link_task: asyncio.Task[None] | None = None
         self.contacts: ContactsService | None = None
         self.media: MediaService | None = None
         self.writer: BatchWriter | None = None
@@ -157,6 +161,7 @@ class CoreApp:
             sessions, self.writer, self.clock, self.readiness, account, self.outbound
         )
         self.dispatcher.register(messages_handlers.operations(self.messages))
+        contacts.on_valid = self.messages.recipients.learn  # checked wa_ids are known (§7.1)
         self._pushes.update(messages_handlers.network_pushes(self.messages))
         self.messages.preparers.append(identities.check_send)  # 1028 first (spec §6.4)
         # Templates load on every new connection and check template/hsm sends (spec §12, §7.7).
@@ -193,6 +198,7 @@ class CoreApp:
             self.clock,
             app_settings.application,
             timeout=self.settings.webhook_timeout_seconds,
+            retry_horizon=timedelta(seconds=self.settings.webhook_retry_horizon_seconds),
             tls=webhook_ca.context,
         )
         webhook_ca.subscribe(self.webhooks.use_tls)
@@ -236,11 +242,12 @@ class CoreApp:
         self.dispatcher.register(services_handlers.operations(self.gc))
         self.gc.start()
         self.webhooks.start()
+        await self.messages.recipients.load()  # the wa_ids a ``to`` names (spec §7.1)
         await self.messages.requeue_unsent()
         self.outbound.start()
         registered = account.registration is not None
         self.readiness.move(Phase.CONNECTING if registered else Phase.UNREGISTERED)
-        self._link_task = asyncio.create_task(self.link.run(), name="network-link")
+        self.link.start()
 
     def webhooks_kick(self) -> None:
         """Tell the webhook dispatcher to look again (settings changed)."""
@@ -268,9 +275,8 @@ class CoreApp:
             log.info("coreapp ready for requests (%s)", self.readiness.gateway_status)
             await stopper
         else:
-            init.cancel()
-            await asyncio.gather(init, return_exceptions=True)
-        stopper.cancel()
+            await stop_task(init)
+        await stop_task(stopper)
         await self.shutdown()
         return code
 
@@ -278,11 +284,8 @@ class CoreApp:
         """Drain requests and release the database."""
         if self.readiness.phase is not Phase.STOPPING:
             self.readiness.move(Phase.STOPPING)
-        if self._link_task is not None:
-            self._link_task.cancel()
-            await asyncio.gather(self._link_task, return_exceptions=True)
         if self.link is not None:
-            await self.link.close()
+            await self.link.stop()
         await self.server.stop()
         if self.outbound is not None:
             await self.outbound.stop()
@@ -303,5 +306,7 @@ class CoreApp:
         if self.contacts is not None:
             await self.contacts.close()  # slow lookups still running in the background
         if self.engine is not None:
-            await self.engine.dispose()
+            with contextlib.suppress(TimeoutError):  # a dead database server cannot hold us
+                async with asyncio.timeout(DISPOSE_SECONDS):
+                    await self.engine.dispose()
         log.info("coreapp stopped")

@@ -11,12 +11,12 @@ runner (templates, then offline messages: spec §12, ``startup.py``) before send
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from waemu.background import stop_task, wait_event
 from waemu.coreapp.readiness import LOGGED_IN, Phase, Readiness
 from waemu.errors import ApiError
 from waemu.protocol.peer import Peer, PeerClosed, RequestHandler
@@ -66,6 +66,7 @@ class NetworkLink:
         self.connect_timeout = connect_timeout
         self._peer: Peer | None = None
         self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
         # Without a runner (services tested alone) a login is ready at once.
         self.startup: StartupRunner | None = None
 
@@ -137,7 +138,7 @@ class NetworkLink:
                 finally:
                     self._peer = None
                     peer.close()
-                    await asyncio.gather(reader, return_exceptions=True)
+                    await stop_task(reader)
                 log.warning("connection to the network lost")
             if self.readiness.phase in (Phase.CONNECTING, *LOGGED_IN):
                 self.readiness.move(Phase.DISCONNECTED)
@@ -146,9 +147,8 @@ class NetworkLink:
 
     async def _connect(self) -> Peer | None:
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.connect_timeout
-            )
+            async with asyncio.timeout(self.connect_timeout):
+                reader, writer = await asyncio.open_connection(self.host, self.port)
         except (OSError, TimeoutError) as exc:
             log.info("cannot reach the network at %s:%s: %s", self.host, self.port, exc)
             return None
@@ -158,10 +158,15 @@ class NetworkLink:
         """Wait ``delay`` (±20 % jitter) or until woken by a login request."""
         self._wake.clear()
         jittered = delay * random.uniform(0.8, 1.2)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), jittered)
+        await wait_event(self._wake, jittered)
 
-    async def close(self) -> None:
-        """Close the connection (the run task is cancelled by its owner)."""
+    def start(self) -> None:
+        """Start keeping the connection."""
+        self._task = asyncio.create_task(self.run(), name="network-link")
+
+    async def stop(self) -> None:
+        """Close the connection and stop reconnecting."""
+        await stop_task(self._task)
+        self._task = None
         if self._peer is not None:
             self._peer.close()

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from typing import Any
 
+from waemu.background import wait_tasks
 from waemu.coreapp.dispatch import Dispatcher
 from waemu.protocol import framing
 
@@ -64,12 +65,10 @@ class CoreServer:
         """Stop accepting, let running requests finish (up to ``grace`` s), close sockets."""
         if self._server is not None:
             self._server.close()
-        if self._tasks:
-            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
-            for task in pending:
-                task.cancel()
+        await wait_tasks(self._tasks, grace)
         for writer in list(self._writers):
             writer.close()
         if self._server is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._server.wait_closed(), grace)
+                async with asyncio.timeout(grace):
+                    await self._server.wait_closed()

@@ -19,7 +19,6 @@ Until then ``POST /v1/messages`` answers 1011 "Coreapp not ready" (``Readiness.r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -27,6 +26,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from waemu.background import stop_task, wait_event
 from waemu.clock import Clock
 from waemu.coreapp.readiness import STARTING, Phase, Readiness
 from waemu.errors import ApiError
@@ -167,8 +167,7 @@ class Startup:
         """Stop a startup under way (shutdown)."""
         task = self._task
         self._cancel()
-        if task is not None:
-            await asyncio.gather(task, return_exceptions=True)
+        await stop_task(task)
 
     # -- the steps -------------------------------------------------------------------------
 
@@ -254,8 +253,7 @@ class Startup:
                 )
                 return
             self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), POLL_SECONDS)
+            await wait_event(self._changed, POLL_SECONDS)
 
     async def _undelivered(self) -> int:
         """Offline notifications not yet delivered to the webhook (0 without a URL)."""

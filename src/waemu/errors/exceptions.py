@@ -23,6 +23,9 @@ class ApiError(Exception):
 
     ``http_status`` overrides the catalogue's status where the same code is used with another
     status (1005 is 401 for bad credentials and 403 for a non-admin token, spec §2.4).
+    ``remote`` marks an error answered by the other side of the internal socket: in the
+    webapp, the coreapp's, which checks the caller's token before anything else
+    (coreapp/dispatch.py), so the webapp need not have the token checked again.
     """
 
     def __init__(self, code: int, details: str | None = None, http_status: int | None = None):
@@ -31,6 +34,7 @@ class ApiError(Exception):
         self.title = spec.title
         self.details = details if details is not None else spec.details
         self.http_status = http_status or spec.http_status or 500
+        self.remote = False
         super().__init__(f"{self.code} {self.title}: {self.details}")
 
     def to_wire(self) -> dict[str, Any]:
@@ -40,7 +44,9 @@ class ApiError(Exception):
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> ApiError:
         """Rebuild an error sent by the coreapp."""
-        return cls(int(data["code"]), data.get("details"), data.get("status"))
+        error = cls(int(data["code"]), data.get("details"), data.get("status"))
+        error.remote = True
+        return error
 
     def body(self) -> dict[str, Any]:
         """The error object of the envelope's ``errors`` list."""

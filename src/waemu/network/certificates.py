@@ -8,7 +8,6 @@ coreapp passes it unchanged to ``POST /v1/account``; the network checks signatur
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 import time
 from dataclasses import dataclass
@@ -85,7 +84,9 @@ class CertificateAuthority:
             envelope = orjson.loads(base64.b64decode(cert, validate=True))
             details_raw = base64.b64decode(envelope["details"], validate=True)
             signature = base64.b64decode(envelope["signature"], validate=True)
-        except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
+            # ValueError covers binascii.Error, orjson.JSONDecodeError and the text that is
+            # not ASCII at all, which b64decode refuses with a bare ValueError.
             raise ApiError(1009, "Invalid certificate: cannot be decoded") from None
         try:
             self._key.public_key().verify(signature, details_raw)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from waemu.errors import ApiError
@@ -23,6 +24,8 @@ from waemu.network.world import World
 
 log = logging.getLogger(__name__)
 
+# How an input becomes the wa_ids it may belong to: (input, business cc) -> forms.
+Reading = Callable[[str, str], list[str]]
 COUNTRY_CODE = re.compile(r"^[1-9][0-9]{0,2}$")
 DEFAULT_CC = "1"  # what an unregistered coreapp sends
 
@@ -52,10 +55,16 @@ class ContactDirectory:
     def __init__(self, world: World) -> None:
         self.world = world
 
-    def resolve(self, text: str, cc: str) -> tuple[dict[str, Any], Customer | None, bool]:
-        """The answer for one input, the customer behind it, and whether it was created."""
+    def resolve(
+        self, text: str, cc: str, read: Reading = numbers.candidates
+    ) -> tuple[dict[str, Any], Customer | None, bool]:
+        """The answer for one input, the customer behind it, and whether it was created.
+
+        ``read`` turns the input into the wa_ids it may be: a contact check reads it against
+        the business's country code, a message's ``to`` with ``numbers.recipient_candidates``.
+        """
         try:
-            forms = numbers.candidates(text, cc)
+            forms = read(text, cc)
         except numbers.InvalidNumber as exc:
             log.debug("lookup of %r: invalid (%s)", text, exc)
             return {"input": text, "status": "invalid", "delay": 0.0}, None, False

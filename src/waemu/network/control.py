@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from waemu import api_docs
 from waemu.network.account_ops import business_wa_id
 from waemu.network.contact_control import create_router as contact_router
 from waemu.network.customers import Customer
@@ -72,7 +73,10 @@ class FlagBody(_Body):
 
 def create_control_app(world: World, server: NetworkServer) -> FastAPI:
     """The control API for ``world`` and ``server``."""
-    app = FastAPI(title="waemu simulated WhatsApp network: control API")
+    app = FastAPI(
+        title="waemu simulated WhatsApp network: control API", docs_url=None, redoc_url=None
+    )
+    api_docs.install(app)  # /docs without a CDN
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import uvicorn
 import uvloop
 
+from waemu.background import stop_task
 from waemu.network import (
     account_ops,
     contact_ops,
@@ -25,6 +26,8 @@ from waemu.network.world import World
 from waemu.settings import Settings
 
 log = logging.getLogger(__name__)
+# How long a stop lets control API requests finish.
+SHUTDOWN_SECONDS = 5
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -59,6 +62,7 @@ async def _main(settings: Settings) -> int:
             port=settings.network_control_port,
             log_level=settings.log_level.lower(),
             access_log=settings.access_log,
+            timeout_graceful_shutdown=SHUTDOWN_SECONDS,
         )
     )
     stop = asyncio.Event()
@@ -66,11 +70,12 @@ async def _main(settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.create_task(control.serve(), name="network-control")
-    await asyncio.wait(
-        {serving, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
-    )
+    stopping = asyncio.create_task(stop.wait(), name="network-stop")
+    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    await stop_task(stopping)
     control.should_exit = True
-    await asyncio.gather(serving, return_exceptions=True)
+    await asyncio.wait({serving}, timeout=SHUTDOWN_SECONDS + 5)
+    await stop_task(serving)
     await server.stop()
     log.info("network stopped")
     return 0 if control.started else 1

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from typing import Any
 
+from waemu.background import stop_tasks
 from waemu.errors import ApiError
 from waemu.network.contact_ops import ContactDirectory
 from waemu.network.messaging import Messaging
@@ -61,11 +62,10 @@ class Pusher:
         log.info("coreapp of %s logged in; %d offline item(s) to hand over", business, queued)
         self.kick(business)
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         """Stop pushing (network shutdown); what was not pushed stays queued."""
-        for task in list(self._tasks):
-            task.cancel()
         self.switches.stop()
+        await stop_tasks(list(self._tasks))
 
     async def _flush(self, business: str) -> None:
         try:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from waemu.ids import inbound_message_id
+from waemu.network import numbers
 from waemu.network.billing import DAY, Conversation, billing, error_object
 from waemu.network.contact_ops import ContactDirectory
 from waemu.network.customers import Customer
@@ -148,7 +149,9 @@ class Messaging:
 
     def _accept(self, business: str, cc: str, message: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
-        answer, customer, _created = self.directory.resolve(str(message.get("to", "")), cc)
+        # ``to`` is a wa_id unless clearly a national number (docs/messages.md).
+        to = str(message.get("to", ""))
+        answer, customer, _created = self.directory.resolve(to, cc, numbers.recipient_candidates)
         kind = str(message.get("type", "text"))
         receipt: dict[str, Any] = {
             "id": message["id"],

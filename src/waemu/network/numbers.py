@@ -18,6 +18,11 @@ docs/contacts.md:
   lists both, canonical form first, so a customer registered under either is found.
   Argentina keeps its mobile ``9`` (the spec's example ``+54 9 11 5612-1008`` is
   ``5491156121008``); without it the number is a different (landline) one.
+
+The ``to`` of ``POST /v1/messages`` is read by :func:`recipient`, not :func:`parse`: there
+digits without ``+`` are a wa_id (what every webhook's ``from`` and every contact check's
+``wa_id`` is) unless they are clearly a national number of the business's country
+(docs/messages.md, "How `to` is resolved").
 """
 
 from __future__ import annotations
@@ -160,6 +165,46 @@ def parse(text: str, business_cc: str) -> PhoneNumber:
     return split(business_cc + digits)
 
 
+def _national_number_of(digits: str, cc: str) -> bool:
+    """Whether ``digits`` have exactly the shape of a national number of country ``cc``.
+
+    Only countries with a regular numbering plan (``NATIONAL_LENGTHS``) can tell: elsewhere
+    almost any digits would fit, and a foreign wa_id would be taken for a national number.
+    """
+    if cc not in NATIONAL_LENGTHS or not _fits(cc, digits):
+        return False
+    try:
+        split(cc + digits)
+    except InvalidNumber:
+        return False
+    return True
+
+
+def recipient(text: str, business_cc: str) -> PhoneNumber:
+    """The number the ``to`` of a message means for a business of country ``business_cc``.
+
+    ``+``, ``00``/``011`` and a trunk ``0`` are read as :func:`parse` reads them. Other
+    digits (separators ignored) are the business's own country code plus a national number
+    only when they are clearly one: they start with that code and the rest fits, or they
+    have exactly the shape of its national numbers. Otherwise digits that make an
+    international number (an assigned code, a plausible length for it) are that number: a
+    wa_id reaches its owner whatever country the business is in (spec §7.1: ``to`` is the
+    recipient's wa_id). What is neither is read nationally, as a contact check reads it.
+    A wa_id the coreapp knows arrives with ``+`` (coreapp/services/recipients.py).
+    """
+    plus, digits = _digits_of(text)
+    if plus or digits.startswith("0"):
+        return parse(text, business_cc)
+    if digits.startswith(business_cc) and _fits(business_cc, digits[len(business_cc) :]):
+        return split(digits)
+    if _national_number_of(digits, business_cc):
+        return split(business_cc + digits)
+    try:
+        return split(digits)
+    except InvalidNumber:
+        return split(business_cc + digits)
+
+
 def equivalents(number: PhoneNumber) -> list[str]:
     """Every wa_id ``number`` may be registered under, the canonical form first."""
     forms = [number.digits]
@@ -178,3 +223,9 @@ def equivalents(number: PhoneNumber) -> list[str]:
 def candidates(text: str, business_cc: str) -> list[str]:
     """The wa_ids ``text`` may belong to (canonical first); InvalidNumber when none."""
     return equivalents(parse(text, business_cc))
+
+
+def recipient_candidates(text: str, business_cc: str) -> list[str]:
+    """The wa_ids the ``to`` of a message may belong to (canonical first); InvalidNumber
+    when none."""
+    return equivalents(recipient(text, business_cc))

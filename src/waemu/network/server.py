@@ -8,6 +8,7 @@ registered by area modules (``register``) and receive the calling session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from waemu.network.messaging import Messaging
 
 log = logging.getLogger(__name__)
+# How long a stop waits for the listening socket's connections to close.
+STOP_SECONDS = 5.0
 
 
 class Session:
@@ -73,7 +76,8 @@ class NetworkServer:
         self.offline: OfflineSwitches | None = None  # set by message_ops.install
         # Seconds to wait before answering an operation (control API: slow template loads).
         self.delays: dict[str, float] = {}
-        self.stop_hooks: list[Callable[[], None]] = []  # called by ``stop``
+        # Called by ``stop`` in order; a hook may return an awaitable, which is awaited.
+        self.stop_hooks: list[Callable[[], Awaitable[None] | None]] = []
         self._server: asyncio.Server | None = None
 
     def register(self, name: str, op: SessionOp) -> None:
@@ -95,10 +99,14 @@ class NetworkServer:
         if self._server is not None:
             self._server.close()
         for hook in self.stop_hooks:
-            hook()
+            result = hook()
+            if result is not None:
+                await result
         self.drop()
         if self._server is not None:
-            await self._server.wait_closed()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STOP_SECONDS):
+                    await self._server.wait_closed()
 
     def logged_in(self, wa_id: str) -> list[Session]:
         """Open sessions logged in as ``wa_id`` (one closed by a newer login is left out)."""

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from typing import Any
 
+from waemu.background import stop_task
 from waemu.errors import ApiError
 from waemu.protocol.peer import Peer
 
@@ -67,9 +68,8 @@ class CoreClient:
             if peer is not None:
                 return peer
             try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.host, self.port), self.connect_timeout
-                )
+                async with asyncio.timeout(self.connect_timeout):
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
             except (OSError, TimeoutError) as exc:
                 log.warning("cannot reach coreapp at %s:%s: %s", self.host, self.port, exc)
                 raise self._unreachable() from None
@@ -100,6 +100,4 @@ class CoreClient:
         peer, reader, self._peer, self._reader = self._peer, self._reader, None, None
         if peer is not None:
             peer.close()
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
+        await stop_task(reader)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 SIGNING_KEY = "auth.signing_key"
+# Nothing but the token check every user operation starts with: the webapp asks it before
+# refusing a request on its own, so a dead token is a 401 before anything else.
+AUTH_CHECK = "auth.check"
 HEALTH = "health.get"
 
 USERS_LOGIN = "users.login"

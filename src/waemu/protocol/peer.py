@@ -112,7 +112,8 @@ class Peer:
             request["p"] = principal
         try:
             self.send(request)
-            return await asyncio.wait_for(future, wait)
+            async with asyncio.timeout(wait):
+                return await future
         finally:
             self._pending.pop(call_id, None)
 

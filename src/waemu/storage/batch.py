@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from waemu.background import stop_task, wait_event
+
 log = logging.getLogger(__name__)
 
 Flusher = Callable[[AsyncSession, list[Any]], Awaitable[None]]
@@ -107,10 +109,7 @@ class BatchWriter:
         """Finish what is queued (up to ``grace`` seconds), then stop."""
         if self._task is None:
             return
-        try:
-            await asyncio.wait_for(self._idle.wait(), grace)
-        except TimeoutError:
+        if not await wait_event(self._idle, grace):
             log.error("%d writes were still queued at shutdown", len(self._queue))
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        await stop_task(self._task)
         self._task = None

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from waemu import api_docs
 from waemu.clock import Clock, SystemClock
 from waemu.protocol.client import CoreClient
 from waemu.settings import Settings
@@ -32,6 +33,7 @@ from waemu.webapp.routes import (
     users,
 )
 from waemu.webapp.routes import settings as settings_routes
+from waemu.webapp.routing import LiteralPaths
 from waemu.webapp.tokens import SigningKeys, Tokens
 
 
@@ -56,7 +58,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         version=settings.api_version,
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
     )
+    api_docs.install(app)  # /docs without a CDN
     app.state.services = Services(settings, core, tokens, envelope)
     app.state.metrics = RequestMetrics(clock or SystemClock())  # GET /metrics (§10.3)
     errors.install(app, envelope)
@@ -67,20 +72,28 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         max_upload_bytes=settings.max_upload_bytes,
         metrics=app.state.metrics,
     )
-    app.include_router(messages.router)  # first: the hot path matches without scanning
-    app.include_router(users.router)
-    app.include_router(health.router)
-    app.include_router(support.router)
-    app.include_router(account.router)
-    app.include_router(contacts.router)
-    app.include_router(settings_routes.router)
-    app.include_router(profile.router)
-    app.include_router(profile.public)
-    app.include_router(media.router)
-    app.include_router(certificates.router)
-    app.include_router(stickerpacks.router)
-    app.include_router(backup.router)
-    app.include_router(stats.router)
-    app.include_router(metrics.router)
-    app.include_router(services.router)
+    routers = (
+        messages.router,  # first: the hot path matches without scanning
+        users.router,
+        health.router,
+        support.router,
+        account.router,
+        contacts.router,
+        settings_routes.router,
+        profile.router,
+        profile.public,
+        media.router,
+        certificates.router,
+        stickerpacks.router,
+        backup.router,
+        stats.router,
+        metrics.router,
+        services.router,
+    )
+    for router in routers:
+        app.include_router(router)
+    # Before them all: /v1/users/login is the login node for every method, never a
+    # {username}; the 405 handler reads each path's methods from it too.
+    app.state.paths = LiteralPaths([route for router in routers for route in router.routes])
+    app.router.routes.insert(0, app.state.paths)
     return app

@@ -1,7 +1,8 @@
 """Reading request bodies: content type, JSON syntax, and the schema, each with its real error.
 
 Pydantic failures map onto the catalogue: a missing field is 1008, an unexpected one 1010,
-any other bad value 1009 (spec §7.10), with details naming the field.
+any other bad value 1009 (spec §7.10), with details naming the field. Text holding U+0000
+is refused with 1009 before any schema sees it (webapp/nul.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from waemu.errors import ApiError
+from waemu.webapp import nul
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -49,9 +51,11 @@ async def raw_json(request: Request) -> Any:
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise ApiError(1025, f"Content-Type must be application/json, not {media_type!r}", 415)
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ApiError(1025, f"Request body is not valid JSON: {exc}") from None
+    nul.check_body(body, data)  # one rule for U+0000 on every engine (webapp/nul.py)
+    return data
 
 
 async def json_body(request: Request, model: type[M], *, optional: bool = False) -> M | None:

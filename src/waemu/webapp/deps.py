@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from fastapi import Depends, Request
 from waemu.errors import forbidden, unauthorized
 from waemu.protocol.client import CoreClient
 from waemu.settings import Settings
+from waemu.webapp import nul
 from waemu.webapp.envelope import Envelope
 from waemu.webapp.tokens import Tokens
 
@@ -55,7 +55,9 @@ def basic_credentials(request: Request) -> tuple[str, str]:
         raise unauthorized("Login requires HTTP Basic authentication")
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
+        # binascii.Error, UnicodeDecodeError, and the bare ValueError b64decode raises for a
+        # header holding non-ASCII characters (Starlette decodes header bytes as Latin-1).
         raise unauthorized("Basic credentials are not valid base64") from None
     username, sep, password = decoded.partition(":")
     if not sep:
@@ -64,15 +66,31 @@ def basic_credentials(request: Request) -> tuple[str, str]:
 
 
 async def _bearer(request: Request, deps: Services) -> dict[str, Any]:
+    """The principal of a token with a valid signature and expiry.
+
+    Revocation and the user's existence only the coreapp knows; it checks them first on
+    every operation. A request the webapp refuses on its own (role, parameters, body) has the
+    error handler ask the coreapp first (webapp/errors.py), so a dead token is a 401 before
+    anything else, without a second round trip on the requests that succeed.
+    """
     scheme, credentials = _authorization(request)
     if scheme != "bearer":
         raise unauthorized("Bearer token required")
-    return await deps.tokens.verify(credentials)
+    principal = await deps.tokens.verify(credentials)
+    request.state.bearer = principal
+    return principal
+
+
+def _plain_parameters(request: Request, principal: dict[str, Any]) -> dict[str, Any]:
+    """``principal``, once the path and query parameters pass the NUL rule (webapp/nul.py):
+    checked here, after authentication, so a caller without credentials learns nothing."""
+    nul.check_parameters(request.scope)
+    return principal
 
 
 async def user(request: Request, deps: Deps) -> dict[str, Any]:
     """Any user with a valid token."""
-    return await _bearer(request, deps)
+    return _plain_parameters(request, await _bearer(request, deps))
 
 
 async def admin(request: Request, deps: Deps) -> dict[str, Any]:
@@ -80,7 +98,7 @@ async def admin(request: Request, deps: Deps) -> dict[str, Any]:
     principal = await _bearer(request, deps)
     if principal["role"] != ROLE_ADMIN:
         raise forbidden()
-    return principal
+    return _plain_parameters(request, principal)
 
 
 async def admin_or_self(username: str, request: Request, deps: Deps) -> dict[str, Any]:
@@ -92,20 +110,20 @@ async def admin_or_self(username: str, request: Request, deps: Deps) -> dict[str
     principal = await _bearer(request, deps)
     if principal["role"] != ROLE_ADMIN and principal["user"] != username:
         raise forbidden("Only the admin user or the user itself may do this")
-    return principal
+    return _plain_parameters(request, principal)
 
 
 async def user_or_apikey(request: Request, deps: Deps) -> dict[str, Any]:
     """A user token, or ``Authorization: Apikey <WA_API_KEY>`` (health, stats, metrics)."""
     scheme, credentials = _authorization(request)
     if scheme != "apikey":
-        return await _bearer(request, deps)
+        return _plain_parameters(request, await _bearer(request, deps))
     expected = deps.settings.api_key
     if expected is None:
         raise unauthorized("Apikey authentication is not enabled; set WA_API_KEY")
     if not hmac.compare_digest(credentials.encode(), expected.encode()):
         raise unauthorized("Invalid API key")
-    return {"apikey": True}
+    return _plain_parameters(request, {"apikey": True})
 
 
 User = Annotated[dict[str, Any], Depends(user)]

@@ -13,8 +13,11 @@ import uvicorn
 from waemu.settings import Settings
 from waemu.webapp.app import create_app
 from waemu.webapp.certificate import select_certificate
+from waemu.webapp.http_protocol import protocol_class
 
 log = logging.getLogger(__name__)
+# How long a stop lets requests under way finish before their connections are closed.
+SHUTDOWN_SECONDS = 10
 
 
 class _Server(uvicorn.Server):
@@ -44,7 +47,9 @@ def serve(settings: Settings) -> int:
         host=settings.web_host,
         port=settings.web_port,
         loop="uvloop",
-        http="httptools",
+        http=protocol_class(settings.web_limits, settings.api_version),  # limits, envelope
+        timeout_keep_alive=settings.web_limits.keepalive_timeout,  # type: ignore[arg-type]
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
         log_level=settings.log_level.lower(),
         access_log=settings.access_log,
         server_header=False,

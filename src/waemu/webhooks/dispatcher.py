@@ -5,7 +5,10 @@ messages with messages) into POSTs of up to ``BATCH`` entries, at most
 ``webhooks.max_concurrent_requests`` in flight (spec §11.1). Only an HTTP 200 answer counts;
 anything else, a timeout or a connection failure reschedules every entry of the POST with
 the linear backoff of ``callback_backoff_delay_ms`` capped at
-``max_callback_backoff_delay_ms``. Every attempt is journalled. The schedule runs on the
+``max_callback_backoff_delay_ms``, until the retry horizon (``WA_WEBHOOK_RETRY_HORIZON_SECONDS``,
+24 hours from when the notification was written, Meta's "typically 24 hours"): a notification
+whose next retry would come later is given up instead, in the transaction that journals the
+attempt, and counted in the stats. Every attempt is journalled. The schedule runs on the
 injected clock, so tests move time instead of sleeping.
 
 HTTPS receivers are verified against the system's CAs plus the webhook CA (spec §10.6,
@@ -15,7 +18,6 @@ HTTPS receivers are verified against the system's CAs plus the webhook CA (spec 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl
 import time
@@ -27,18 +29,20 @@ import httpx
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from waemu.background import stop_task, wait_event
 from waemu.clock import Clock
 from waemu.coreapp.services.settings import ApplicationSettings
-from waemu.coreapp.services.stats import record_callback
+from waemu.coreapp.services.stats import record_callback, record_given_up
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import webhooks as repo
-from waemu.webhooks.retry import backoff_seconds
+from waemu.webhooks.retry import backoff_seconds, past_horizon
 from waemu.webhooks.tls import client_context
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
 IDLE_POLL_SECONDS = 1.0
+RETRY_HORIZON = timedelta(hours=24)  # the default of WA_WEBHOOK_RETRY_HORIZON_SECONDS
 
 
 def merge(kind: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
@@ -69,6 +73,7 @@ class Dispatcher:
         settings: Callable[[], ApplicationSettings],
         *,
         timeout: float = 20.0,
+        retry_horizon: timedelta = RETRY_HORIZON,
         transport: httpx.AsyncBaseTransport | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
@@ -78,6 +83,7 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings
         self.timeout = timeout
+        self.retry_horizon = retry_horizon
         self._transport = transport
         self._tls = tls or client_context(None)
         self._tls_changed = False
@@ -119,16 +125,17 @@ class Dispatcher:
 
     @staticmethod
     async def _flush_outcomes(session: AsyncSession, outcomes: list[Any]) -> None:
-        await repo.delivered(session, [i for done, _retry, _attempt in outcomes for i in done])
-        await repo.retry_later(session, [c for _done, retry, _attempt in outcomes for c in retry])
-        for _done, _retry, attempt in outcomes:
+        """Each outcome is (delivered ids, reschedules, given-up ids, the journal entry)."""
+        await repo.delivered(session, [i for done, *_ in outcomes for i in done])
+        await repo.retry_later(session, [c for _done, retry, *_ in outcomes for c in retry])
+        await repo.give_up(session, [i for _d, _r, given_up, _a in outcomes for i in given_up])
+        for *_, attempt in outcomes:
             await repo.journal(session, attempt)
 
     async def stop(self) -> None:
         """Stop; what was not delivered stays in the outbox."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await stop_task(self._task)
+        self._task = None
         if self._http is not None:
             await self._http.aclose()
 
@@ -142,8 +149,7 @@ class Dispatcher:
             if delivered_any:
                 continue
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+            await wait_event(self._wake, IDLE_POLL_SECONDS)
 
     async def round(self) -> bool:
         """Send what is due now; whether anything was attempted."""
@@ -187,15 +193,21 @@ class Dispatcher:
         record_callback(self, rows[0].kind, error is None, elapsed)  # callback_requests, §10.2
         now = self.clock.now()
         next_at = None
-        if error is None:
-            retry: list[dict[str, Any]] = []
-        else:
+        retry: list[dict[str, Any]] = []
+        given_up: list[int] = []
+        if error is not None:
             failures = max(row.attempts for row in rows) + 1
             delay = backoff_seconds(
                 failures, current.callback_backoff_delay_ms, current.max_callback_backoff_delay_ms
             )
             next_at = now + timedelta(seconds=delay)
-            retry = [{"b_id": r.id, "b_attempts": r.attempts + 1, "b_next": next_at} for r in rows]
+            for r in rows:
+                if past_horizon(r.created_at, next_at, self.retry_horizon):
+                    given_up.append(r.id)
+                else:
+                    retry.append({"b_id": r.id, "b_attempts": r.attempts + 1, "b_next": next_at})
+            if not retry:
+                next_at = None  # nothing of this POST is tried again
         attempt = {
             "at": now,
             "url": url,
@@ -205,10 +217,19 @@ class Dispatcher:
             "error": error,
             "duration_ms": elapsed,
             "next_attempt_at": next_at,
+            "given_up": len(given_up),
         }
         # Through the coreapp's one writer: SQLite allows a single writer at a time.
-        await self.writer.add(
-            "webhooks.outcome", ([r.id for r in rows] if error is None else [], retry, attempt)
-        )
-        if error is not None:
+        delivered = [r.id for r in rows] if error is None else []
+        await self.writer.add("webhooks.outcome", (delivered, retry, given_up, attempt))
+        if given_up:
+            record_given_up(self, rows[0].kind, len(given_up))
+            log.warning(
+                "webhook POST failed (%s); gave up on %d notification(s): their next retry "
+                "would come more than %s after they were written (the retry horizon)",
+                error,
+                len(given_up),
+                self.retry_horizon,
+            )
+        if retry:
             log.info("webhook POST failed (%s); retry at %s", error, next_at)

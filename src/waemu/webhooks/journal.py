@@ -50,6 +50,7 @@ def describe(row: Any) -> dict[str, Any]:
         "error": row.error,
         "duration_ms": row.duration_ms,
         "next_retry_at": _iso(row.next_attempt_at),
+        "given_up": row.given_up,  # notifications of this POST dropped at the retry horizon
     }
 
 

@@ -16,7 +16,7 @@ def webhook_ca_operations(webhook_ca: WebhookCaService) -> list[Operation]:
     """Read, upload and remove the CA the coreapp trusts for HTTPS webhooks (admin only)."""
 
     async def get(_a: dict[str, Any], _p: Principal | None) -> dict[str, Any]:
-        return {"pem": webhook_ca.get()}
+        return {"pem": webhook_ca.get()}  # None: nothing uploaded
 
     async def put(a: dict[str, Any], _p: Principal | None) -> None:
         await webhook_ca.set(a.get("pem"))

@@ -16,8 +16,8 @@ def operations(certs: ExternalCertificateService) -> list[Operation]:
     async def upload(a: dict[str, Any], _p: Principal | None) -> None:
         await certs.upload(a.get("pem"))
 
-    async def ca(_a: dict[str, Any], _p: Principal | None) -> dict[str, str]:
-        return {"pem": await certs.ca()}
+    async def ca(_a: dict[str, Any], _p: Principal | None) -> dict[str, str | None]:
+        return {"pem": await certs.ca()}  # None: nothing uploaded
 
     async def bundle(_a: dict[str, Any], _p: Principal | None) -> dict[str, str] | None:
         return await certs.bundle()

@@ -19,6 +19,7 @@ def operations(users: UsersService) -> list[Operation]:
             text_arg(a, "username"),
             text_arg(a, "password"),
             text_arg(a, "new_password", optional=True),
+            text_arg(a, "address", optional=True) or "",
         )
 
     async def logout(_a: dict[str, Any], p: Principal | None) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from waemu.background import wait_tasks
 from waemu.clock import Clock
 from waemu.errors import ApiError
 from waemu.storage.repos import contacts as repo
@@ -76,6 +77,8 @@ class ContactsService:
         self.drain_seconds = drain_seconds
         self.link: NetworkLink | None = None  # set once the link exists
         self._pending: dict[str, asyncio.Task[Answer]] = {}  # slow lookups, by lookup key
+        # Told the wa_ids of valid answers: a message's ``to`` naming one reaches that user.
+        self.on_valid: Callable[[Iterable[str]], None] | None = None
 
     def business_cc(self) -> str:
         """The registered country code numbers are read against; "1" while unregistered."""
@@ -193,6 +196,8 @@ class ContactsService:
             return
         now = self.clock.now()
         rows = [CachedContact(text, cc, a.status, a.wa_id, now) for text, cc, a in answers]
+        if self.on_valid is not None:
+            self.on_valid(a.wa_id for _text, _cc, a in answers if a.status == "valid" and a.wa_id)
         try:
             async with self.sessions.begin() as session:
                 await repo.put(session, rows)
@@ -206,9 +211,7 @@ class ContactsService:
         tasks = set(self._pending.values())
         if not tasks:
             return
-        _done, pending = await asyncio.wait(tasks, timeout=self.drain_seconds)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if pending:
-            log.info("%d slow contact lookups cancelled at shutdown", len(pending))
+        slow = sum(1 for task in tasks if not task.done())
+        await wait_tasks(tasks, grace=self.drain_seconds)
+        if slow:
+            log.info("contact lookups at shutdown: %d were running, the slow ones cancelled", slow)

@@ -46,13 +46,11 @@ class ExternalCertificateService:
         blocks = [m.group(0).strip() + "\n" for m in tls_bundle.BLOCK.finditer(stored["bundle"])]
         return tls_bundle.Bundle(blocks[0], blocks[1], tuple(blocks[2:]))
 
-    async def ca(self) -> str:
-        """``GET /v1/certificates/external/ca``: the CA certificate(s); 404/1006 without an
-        upload (spec §10.6)."""
+    async def ca(self) -> str | None:
+        """``GET /v1/certificates/external/ca``: the CA certificate(s), or None without an
+        upload (the webapp answers that with a bare 404, spec §10.6)."""
         bundle = await self._stored()
-        if bundle is None:
-            raise ApiError(1006, "No external certificate has been uploaded")
-        return bundle.ca_pem
+        return None if bundle is None else bundle.ca_pem
 
     async def bundle(self) -> dict[str, str] | None:
         """What a starting webapp serves: key and certificate chain, or None."""

@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from waemu import media_files
+from waemu.background import stop_task, wait_event, wait_tasks
 from waemu.clock import Clock
 from waemu.coreapp.services import message_status as st
 from waemu.coreapp.services.settings import ApplicationSettings
@@ -180,8 +181,7 @@ class GarbageCollector:
     async def _run_auto(self) -> None:
         while True:
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), AUTO_POLL_SECONDS)
+            await wait_event(self._wake, AUTO_POLL_SECONDS)
             now = self.clock.now()
             if now < self._next_auto:
                 continue
@@ -193,9 +193,6 @@ class GarbageCollector:
 
     async def stop(self) -> None:
         """Stop the automatic collection and let requested collections finish."""
-        if self._auto is not None:
-            self._auto.cancel()
-            await asyncio.gather(self._auto, return_exceptions=True)
-        running = [task for task in self._running.values() if not task.done()]
-        if running:
-            await asyncio.wait(running, timeout=10)
+        await stop_task(self._auto)
+        self._auto = None
+        await wait_tasks(self._running.values(), grace=10)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from waemu.background import stop_tasks
 from waemu.coreapp.services.media import MediaInfo, MediaService
 from waemu.errors import ApiError, receipt_error
 
@@ -102,6 +103,4 @@ class MessageMedia:
     async def close(self) -> None:
         """Cancel downloads still running (their messages stay accepted and are retried
         after the next start)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks))

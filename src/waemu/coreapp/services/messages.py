@@ -24,6 +24,7 @@ from waemu.coreapp.services.account import AccountService
 from waemu.coreapp.services.inbound import InboundService
 from waemu.coreapp.services.message_media import MessageMedia
 from waemu.coreapp.services.outbound import OutboundQueue
+from waemu.coreapp.services.recipients import Recipients
 from waemu.errors import ApiError
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import messages as repo
@@ -91,6 +92,7 @@ class MessagesService:
         self.preparers: list[Preparer] = []
         self.media: MessageMedia | None = None  # set when media is available
         self.inbound: InboundService | None = None  # set when media and identities are
+        self.recipients = Recipients(sessions)  # the wa_ids a ``to`` may name (spec §7.1)
         self._status: dict[str, str] = {}
         outbound.on_acks = self.record_statuses
         writer.register("messages.out", self._flush_sends)
@@ -110,6 +112,10 @@ class MessagesService:
         own = self.account.wa_id
         if own is not None and _digits(to) == own:
             raise ApiError(1021, "The recipient is this client's own number")
+        # A known wa_id goes on as "+<wa_id>": never read as a national number (spec §7.1).
+        address = self.recipients.address(to)
+        if address != to:
+            message = {**message, "to": address}
         for prepare in self.preparers:
             message = await prepare(message)
         message_id = ids.outbound_message_id()
@@ -165,6 +171,11 @@ class MessagesService:
             if direction == "out":
                 self._status[message_id] = status
         log_rows, changes, payloads = [], [], []
+        self.recipients.learn(
+            str(r["recipient_id"])
+            for r in receipts
+            if r.get("recipient_id") and r.get("status") != st.FAILED
+        )
         for receipt in receipts:
             message_id = str(receipt["id"])
             current = self._status.get(message_id)
@@ -213,6 +224,7 @@ class MessagesService:
 
     async def _flush_inbound(self, session: AsyncSession, items: list[Any]) -> None:
         known = await repo.current(session, (str(m["id"]) for m, _c, _e in items))
+        self.recipients.learn(str(m["from"]) for m, _c, _e in items)
         rows, payloads, seen = [], [], set(known)
         for message, contact, errors in items:
             message_id = str(message["id"])

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from waemu.background import stop_task
 from waemu.coreapp.readiness import Phase, Readiness
 from waemu.errors import ApiError
 
@@ -51,9 +52,8 @@ class OutboundQueue:
 
     async def stop(self) -> None:
         """Stop feeding (queued messages stay persisted as ``accepted``)."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await stop_task(self._task)
+        self._task = None
 
     async def notify_read(self, wa_id: str, message_id: str) -> None:
         """Tell the network the business read a customer's message (the blue ticks)."""

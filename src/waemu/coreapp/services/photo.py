@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import io
 import secrets
 from collections.abc import Callable
@@ -104,7 +103,7 @@ class PhotoService:
             raise rules.invalid("image", "must be base64 text")
         try:
             data = base64.b64decode(encoded, validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or text that is not ASCII at all
             raise rules.invalid("image", "must be base64 text") from None
         jpeg = await asyncio.to_thread(normalize, data)
         async with self.sessions.begin() as session:

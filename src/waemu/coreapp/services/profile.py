@@ -193,7 +193,9 @@ class ProfileService:
 
     async def set_business_profile(self, patch: Mapping[str, Any]) -> None:
         """``POST``: changes only the fields sent (the official page's partial update)."""
-        clean = rules.walk(patch, BUSINESS_RULES)
+        # null leaves a field as it is: the real webapp forwarded an absent field and a null
+        # one alike, and wabclient sends null for every field its caller left out.
+        clean = rules.walk({k: v for k, v in patch.items() if v is not None}, BUSINESS_RULES)
         current = await self.business_profile()
         if clean.get("vertical") == "" and current["vertical"]:
             # The docs: "The business vertical cannot be set back to an empty value".

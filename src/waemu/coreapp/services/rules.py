@@ -54,6 +54,19 @@ def milliseconds(value: Any, path: str) -> int:
     return positive_int(value, path)
 
 
+def digits(value: Any, path: str) -> int:
+    """A positive number as a JSON integer or a string of digits, the form older clients
+    send numbers in (``"1000000"``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit() or not text.isascii():
+            raise invalid(path, "must be a positive integer or a string of digits")
+        value = int(text)
+    elif isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(path, "must be a positive integer or a string of digits")
+    return positive_int(value, path)
+
+
 def choice(value: Any, path: str, options: Iterable[T]) -> T:
     """One of ``options`` exactly (same type, same value)."""
     allowed = tuple(options)

@@ -9,6 +9,7 @@ parameter, its default and what the emulator does with it.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -144,8 +145,39 @@ def _pass_through(value: Any, path: str) -> bool:
 
 
 def _pager(value: Any, path: str) -> str | None:
+    # A wa_id or group id. wabclient passes its caller's value through, so a number arrives
+    # too; the real webapp forwarded it unchanged. Kept (and shown by GET) as its digits.
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise rules.invalid(path, "must not be negative")
+        value = str(value)
+    elif not isinstance(value, str):
+        raise rules.invalid(path, "must be a string or an integer")
     text = rules.text(value, path, max_length=128)
     return text or None
+
+
+def _listen_address(value: Any, path: str) -> str:
+    # wabclient sends "any" (its default); no documented version describes the key and the
+    # real webapp never passed it on, so it is checked for its form and then ignored.
+    if isinstance(value, str):
+        if value == "any":
+            return value
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            pass
+    raise rules.invalid(path, 'must be "any" or an IP address')
+
+
+def _rate_limit(value: Any, path: str) -> list[int]:
+    # RapidPro sends ["15", "54600", "1000000"]; the real webapp passed the array on
+    # unchanged. The emulator does not limit the request rate, so it is then ignored.
+    if not isinstance(value, list):
+        raise rules.invalid(path, "must be an array")
+    if not 1 <= len(value) <= 3:
+        raise rules.invalid(path, "must hold 1 to 3 numbers")
+    return [rules.digits(item, f"{path}.{index}") for index, item in enumerate(value)]
 
 
 def _auto_download(value: Any, path: str) -> list[str]:
@@ -164,18 +196,22 @@ PATCH_RULES: dict[str, Any] = {
     "axolotl_context_striping_disabled": rules.boolean,
     "callback_backoff_delay_ms": rules.milliseconds,
     "callback_persist": rules.boolean,
+    "contacts_api_rate_limit": _rate_limit,
+    "contacts_scrape_rate_limit": rules.digits,
     "db_garbagecollector_enable": rules.boolean,
     "garbagecollector_enable": {"media": rules.boolean, "messages": rules.boolean},
     "heartbeat_interval": rules.positive_int,
     "log_level": lambda v, p: rules.choice(v, p, LOG_LEVELS),
     "max_callback_backoff_delay_ms": rules.milliseconds,
     "media": {"auto_download": _auto_download},
+    "messaging_api_rate_limit": _rate_limit,
     "notify_user_change_number": rules.boolean,
     "on_call_pager": _pager,
     "pass_through": _pass_through,
     "sent_status": rules.boolean,
     "show_security_notifications": rules.boolean,
     "skip_referral_media_download": rules.boolean,
+    "tcp_listen_address": _listen_address,
     "unhealthy_interval": rules.positive_int,
     "verbose_logging": rules.boolean,
     "webhook_payload_conversation_pricingmodel_disabled": rules.boolean,
@@ -189,6 +225,17 @@ PATCH_RULES: dict[str, Any] = {
 
 NESTED_KEYS = ("webhooks", "garbagecollector_enable", "media")
 LEGACY_KEYS = ("sent_status", "db_garbagecollector_enable")
+# Keys of older clients that are checked and then ignored: not stored, not shown by GET
+# (docs/settings.md, "Older clients' keys").
+IGNORED_KEYS = (
+    "tcp_listen_address",
+    "messaging_api_rate_limit",
+    "contacts_api_rate_limit",
+    "contacts_scrape_rate_limit",
+)
+# Keys where null means "leave it as it is": the real webapp forwarded an absent key and
+# a null one alike (wabclient sends on_call_pager null when its caller has no pager).
+NULL_IS_ABSENT = ("on_call_pager",)
 
 
 def _agree(clean: Mapping[str, Any], legacy: str, path: tuple[str, ...]) -> Any:
@@ -206,7 +253,10 @@ def apply_patch(
     current: ApplicationSettings, patch: Mapping[str, Any], *, require_https: bool
 ) -> ApplicationSettings:
     """``current`` with ``patch`` merged key by key; raises before anything is changed."""
-    clean = rules.walk(patch, PATCH_RULES)
+    clean = rules.walk(
+        {k: v for k, v in patch.items() if v is not None or k not in NULL_IS_ABSENT},
+        PATCH_RULES,
+    )
     hooks: dict[str, Any] = clean.get("webhooks", {})
     url = hooks.get("url")
     if require_https and url and not url.lower().startswith("https://"):
@@ -226,7 +276,8 @@ def apply_patch(
     gc = replace(current.garbagecollector, **clean.get("garbagecollector_enable", {}))
     if messages_gc is not None:
         gc = replace(gc, messages=messages_gc)
-    flat = {key: value for key, value in clean.items() if key not in (*NESTED_KEYS, *LEGACY_KEYS)}
+    skipped = (*NESTED_KEYS, *LEGACY_KEYS, *IGNORED_KEYS)
+    flat = {key: value for key, value in clean.items() if key not in skipped}
     if "auto_download" in clean.get("media", {}):
         flat["auto_download"] = tuple(clean["media"]["auto_download"])
     return replace(current, webhooks=webhooks, garbagecollector=gc, **flat)

@@ -56,6 +56,7 @@ class AppStats:
         self.endpoint_ms: dict[Labels, list[float]] = {}  # method -> [count, sum]
         self.callbacks: dict[Labels, int] = {}
         self.callback_ms: dict[Labels, list[float]] = {}
+        self.given_up: dict[Labels, int] = {}
         self.incoming: dict[Labels, int] = {}
         self.outgoing: dict[Labels, int] = {}
         self.receipts: dict[Labels, int] = {}
@@ -88,6 +89,12 @@ class AppStats:
             timing = self.callback_ms[key] = [0, 0.0]
         timing[0] += 1
         timing[1] += elapsed_ms
+
+    def record_given_up(self, kind: str, count: int) -> None:
+        """``count`` notifications of the outbox family ``kind`` were given up: their next
+        retry would have come after the retry horizon (docs/webhooks.md)."""
+        key = (("type", CALLBACK_TYPES.get(kind, kind)),)
+        self.given_up[key] = self.given_up.get(key, 0) + count
 
     async def on_stored(self, _session: AsyncSession, payloads: list[dict[str, Any]]) -> None:
         """A listener of the messages service: count stored customer messages and receipts."""
@@ -133,6 +140,11 @@ class AppStats:
             "callback_requests_duration_ms_sum": stat(
                 "counter", "Total duration (ms) of callback requests", _part(self.callback_ms, 1)
             ),
+            "callbacks_given_up": stat(
+                "counter",
+                "Total number of callbacks given up after the retry horizon",
+                self.given_up,
+            ),
             "endpoint_requests_duration_ms_count": stat(
                 "counter", "Total number of endpoint requests", _part(self.endpoint_ms, 0)
             ),
@@ -154,7 +166,8 @@ def _part(timings: Mapping[Labels, list[float]], index: int) -> dict[Labels, flo
     return {labels: round(values[index], 3) for labels, values in timings.items()}
 
 
-# Webhook dispatchers report their POSTs here (webhooks/dispatcher.py cannot know the stats).
+# Webhook dispatchers report their POSTs and give-ups here (webhooks/dispatcher.py cannot
+# know the stats).
 _WATCHED: weakref.WeakKeyDictionary[object, AppStats] = weakref.WeakKeyDictionary()
 
 
@@ -168,6 +181,13 @@ def record_callback(dispatcher: object, kind: str, ok: bool, elapsed_ms: float) 
     stats = _WATCHED.get(dispatcher)
     if stats is not None:
         stats.record_callback(kind, ok, elapsed_ms)
+
+
+def record_given_up(dispatcher: object, kind: str, count: int) -> None:
+    """Called by a webhook dispatcher when it gives up on notifications."""
+    stats = _WATCHED.get(dispatcher)
+    if stats is not None:
+        stats.record_given_up(kind, count)
 
 
 # The real db_contacts labels, from the contact store's answers (spec §6, §10.2).

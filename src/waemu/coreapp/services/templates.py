@@ -7,11 +7,11 @@ synchronously (spec §7.7, §7.8, §7.10; docs/templates.md).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any, Protocol
 
 from waemu import templating
+from waemu.background import stop_tasks
 from waemu.coreapp.readiness import Phase, Readiness
 from waemu.coreapp.services import template_checks as checks
 from waemu.errors import ApiError
@@ -101,12 +101,7 @@ class TemplatesService:
 
     async def close(self) -> None:
         """Stop loads under way (shutdown)."""
-        pending = [*self._tasks, *([self._fetching] if self._fetching else [])]
-        for task in pending:
-            task.cancel()
-        for task in pending:
-            with contextlib.suppress(asyncio.CancelledError, ApiError):
-                await task
+        await stop_tasks([*self._tasks, *([self._fetching] if self._fetching else [])])
 
     async def _ready(self) -> None:
         """Templates of this connection, waiting for a load under way or starting one."""

@@ -7,6 +7,7 @@ through to the database; the coreapp is the only writer.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,9 @@ from waemu.storage.tables import UserRow
 
 ADMIN = "admin"
 DEFAULT_ADMIN_PASSWORD = "secret"  # noqa: S105 - the documented first-login password (§3.1)
+# /v1/users/login and /v1/users/logout are nodes of their own, which shadow
+# /v1/users/{username} for every method: a user of that name could not be read or deleted.
+RESERVED_USERNAMES = frozenset({"login", "logout"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,28 +45,53 @@ def _from_row(row: UserRow) -> User:
     return User(row.username, row.role, row.generation, row.password_hash, row.must_change_password)
 
 
-class LoginThrottle:
-    """Locks a username out after repeated failed logins.
+@dataclass(slots=True)
+class _Failures:
+    """The failed logins of one username from one client address."""
 
-    After ``max_failures`` consecutive failures the name is locked for ``lockout_seconds``;
-    each further failure after a lock doubles the lock, up to 15 minutes. A success clears it.
+    count: int = 0
+    locked_until: float = 0.0
+
+
+class LoginThrottle:
+    """Locks a username out, for one client address, after repeated failed logins.
+
+    After ``max_failures`` consecutive failures of a username from an address, that pair is
+    locked for ``lockout_seconds``; each further failure after a lock doubles the lock, up to
+    15 minutes. A success clears the pair. Keyed by address too, so someone guessing the
+    admin's password from one address cannot lock the admin out everywhere else.
+
+    At most ``max_tracked`` pairs are remembered, so a flood of failures from rotating
+    addresses or names cannot grow memory without limit: when full, the unlocked pairs are
+    forgotten first, then the least recently failed ones.
     """
 
     MAX_LOCK_SECONDS = 900.0
+    MAX_TRACKED = 10_000
 
-    def __init__(self, clock: Clock, max_failures: int, lockout_seconds: float) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        max_failures: int,
+        lockout_seconds: float,
+        max_tracked: int | None = None,
+    ) -> None:
         self.clock = clock
         self.max_failures = max_failures
         self.lockout_seconds = lockout_seconds
-        self._failures: dict[str, int] = {}
-        self._locked_until: dict[str, float] = {}
+        self.max_tracked = max_tracked or self.MAX_TRACKED
+        # Ordered by the last failure: the first entries are the ones to evict.
+        self._pairs: OrderedDict[tuple[str, str], _Failures] = OrderedDict()
 
-    def check(self, username: str) -> None:
-        """Raise 1015 (HTTP 429) while ``username`` is locked."""
-        until = self._locked_until.get(username)
-        if until is None:
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def check(self, username: str, address: str) -> None:
+        """Raise 1015 (HTTP 429) while ``username`` is locked for ``address``."""
+        found = self._pairs.get((username, address))
+        if found is None:
             return
-        remaining = until - self.clock.monotonic()
+        remaining = found.locked_until - self.clock.monotonic()
         if remaining > 0:
             raise ApiError(
                 1015,
@@ -71,29 +100,38 @@ class LoginThrottle:
                 f"retry in {math.ceil(remaining)} seconds",
             )
 
-    MAX_TRACKED = 10_000
-
-    def failed(self, username: str) -> None:
-        """Count a failure, locking the name when the limit is reached."""
-        if len(self._failures) >= self.MAX_TRACKED:
-            self._forget_unlocked()
-        count = self._failures.get(username, 0) + 1
-        self._failures[username] = count
-        if count >= self.max_failures:
-            doublings = count - self.max_failures
+    def failed(self, username: str, address: str) -> None:
+        """Count a failure, locking the pair when the limit is reached."""
+        key = (username, address)
+        found = self._pairs.get(key)
+        if found is None:
+            self._make_room()
+            found = self._pairs[key] = _Failures()
+        else:
+            self._pairs.move_to_end(key)
+        found.count += 1
+        if found.count >= self.max_failures:
+            doublings = found.count - self.max_failures
             seconds = min(self.lockout_seconds * 2**doublings, self.MAX_LOCK_SECONDS)
-            self._locked_until[username] = self.clock.monotonic() + seconds
+            found.locked_until = self.clock.monotonic() + seconds
 
-    def _forget_unlocked(self) -> None:
-        """Bound the memory a flood of failed logins for random names can take."""
+    def _make_room(self) -> None:
+        """Keep below ``max_tracked`` pairs: unlocked ones go first, then the oldest.
+
+        Evicting down to nine tenths keeps the scan off most of the following failures.
+        """
+        if len(self._pairs) < self.max_tracked:
+            return
         now = self.clock.monotonic()
-        self._locked_until = {k: v for k, v in self._locked_until.items() if v > now}
-        self._failures = {k: v for k, v in self._failures.items() if k in self._locked_until}
+        for key in [key for key, found in self._pairs.items() if found.locked_until <= now]:
+            del self._pairs[key]
+        while len(self._pairs) >= self.max_tracked - self.max_tracked // 10:
+            self._pairs.popitem(last=False)
 
-    def succeeded(self, username: str) -> None:
-        """Forget the failures of ``username``."""
-        self._failures.pop(username, None)
-        self._locked_until.pop(username, None)
+    def succeeded(self, username: str, address: str) -> None:
+        """Forget the failures of ``username`` from ``address`` (only that address: a
+        success elsewhere must not lift an attacker's lock)."""
+        self._pairs.pop((username, address), None)
 
 
 class UsersService:
@@ -161,15 +199,21 @@ class UsersService:
 
     # -- operations ----------------------------------------------------------------------
 
-    async def login(self, username: str, password: str, new_password: str | None) -> dict[str, Any]:
-        """Check credentials, apply ``new_password``, and say whom to issue a token for."""
-        self.throttle.check(username)
+    async def login(
+        self, username: str, password: str, new_password: str | None, address: str = ""
+    ) -> dict[str, Any]:
+        """Check credentials, apply ``new_password``, and say whom to issue a token for.
+
+        ``address`` is the client's, as the webapp saw it: failures are throttled per
+        username and address (docs/security.md).
+        """
+        self.throttle.check(username, address)
         user = self._users.get(username)
         if not await self.hasher.verify(password, user.password_hash if user else None):
-            self.throttle.failed(username)
+            self.throttle.failed(username, address)
             raise unauthorized("Invalid username or password")
         assert user is not None
-        self.throttle.succeeded(username)
+        self.throttle.succeeded(username, address)
         if new_password is None and user.must_change_password:
             # spec §3.3: the first admin login must carry new_password.
             raise ApiError(1024, "Password must be changed")
@@ -193,6 +237,10 @@ class UsersService:
         # ':' would break Basic credentials; '/' a name /v1/users/{username} cannot address.
         if any(c in ":/" or c.isspace() or not c.isprintable() for c in username):
             raise ApiError(1009, "username may not contain ':', '/', spaces or control characters")
+        if username in RESERVED_USERNAMES:
+            raise ApiError(
+                1009, f"username {username!r} is reserved: /v1/users/{username} is a node"
+            )
         check_policy(password)
         if username in self._users:
             raise ApiError(1014, "Unable to create user. Already exist?")

@@ -55,10 +55,8 @@ class WebhookCaService:
         """Call ``listener`` with the new context after every change."""
         self._listeners.append(listener)
 
-    def get(self) -> str:
-        """The uploaded bundle; 404/1006 when there is none (spec §10.6)."""
-        if self._pem is None:
-            raise ApiError(1006, "No webhook CA certificate has been uploaded")
+    def get(self) -> str | None:
+        """The uploaded bundle, or None (the webapp answers that with a bare 404, spec §10.6)."""
         return self._pem
 
     async def set(self, pem: Any) -> None:

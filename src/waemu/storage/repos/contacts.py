@@ -73,6 +73,18 @@ async def put(session: AsyncSession, answers: Iterable[CachedContact]) -> None:
             row.status, row.wa_id, row.checked_at = answer.status, answer.wa_id, answer.checked_at
 
 
+async def valid_wa_ids(session: AsyncSession, limit: int) -> list[str]:
+    """The wa_ids of stored ``valid`` answers, most recently checked first, at most ``limit``."""
+    rows = await session.scalars(
+        sa.select(ContactRow.wa_id)
+        .where(ContactRow.status == "valid", ContactRow.wa_id.is_not(None))
+        .group_by(ContactRow.wa_id)
+        .order_by(sa.func.max(ContactRow.checked_at).desc())
+        .limit(limit)
+    )
+    return [wa_id for wa_id in rows.all() if wa_id]
+
+
 async def identity(session: AsyncSession, wa_id: str) -> ContactIdentityRow | None:
     """The identity row of ``wa_id``, if one was seen."""
     return await session.get(ContactIdentityRow, wa_id)

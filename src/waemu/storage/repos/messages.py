@@ -127,3 +127,19 @@ async def delete_older_than(session: AsyncSession, cutoff: datetime, keep_status
     )
     result = await session.execute(sa.delete(MESSAGES).where(old))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def customers(session: AsyncSession, reached: Iterable[str], limit: int) -> list[str]:
+    """The wa_ids of customers who wrote, or whom a message reached (an outbound message in
+    one of the ``reached`` statuses, its wa_id the one the network answered), most recent
+    first, at most ``limit``."""
+    wrote = MESSAGES.c.direction == "in"
+    was_reached = (MESSAGES.c.direction == "out") & MESSAGES.c.status.in_(list(reached))
+    rows = await session.scalars(
+        sa.select(MESSAGES.c.wa_id)
+        .where(wrote | was_reached)
+        .group_by(MESSAGES.c.wa_id)
+        .order_by(sa.func.max(MESSAGES.c.created_at).desc())
+        .limit(limit)
+    )
+    return list(rows.all())

@@ -47,6 +47,12 @@ async def delivered(session: AsyncSession, ids: list[int]) -> None:
         await session.execute(sa.delete(OUTBOX).where(OUTBOX.c.id.in_(ids)))
 
 
+async def give_up(session: AsyncSession, ids: list[int]) -> None:
+    """Forget notifications past the retry horizon; their last attempt stays journalled."""
+    if ids:
+        await session.execute(sa.delete(OUTBOX).where(OUTBOX.c.id.in_(ids)))
+
+
 async def retry_later(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
     """Reschedule: dicts with b_id, b_attempts, b_next."""
     if changes:

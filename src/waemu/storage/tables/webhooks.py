@@ -37,3 +37,5 @@ class WebhookAttemptRow(Base):
     error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     duration_ms: Mapped[int] = mapped_column(sa.Integer)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # How many of the POST's notifications were given up after it, past the retry horizon.
+    given_up: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")

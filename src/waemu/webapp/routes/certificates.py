@@ -6,11 +6,16 @@ webapp serves it from its next start (webapp/certificate.py). ``external/ca`` ha
 CA certificate(s).
 
 ``webhooks/ca``: the CA the coreapp trusts, besides the system's, for HTTPS webhook receivers.
-GET answers 404/1006 when none was uploaded; DELETE answers 200 also when there was none
-(docs/webhooks.md).
+DELETE answers 200 also when there was none (docs/webhooks.md).
+
+The two ``GET .../ca`` nodes answer a bare 404 when nothing was uploaded: Meta's pages say "a
+404 response code is returned with no body" (spec §10.6). They are the only answers without
+the envelope; every other 404 keeps it (code 1006).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -56,18 +61,24 @@ async def upload_external_certificate(request: Request, deps: Deps, principal: A
     return deps.envelope.ok()
 
 
+def pem_or_not_found(found: dict[str, Any]) -> Response:
+    """The PEM as ``text/plain``; without one, 404 "with no body" (spec §10.6)."""
+    pem = found.get("pem")
+    if pem is None:
+        return Response(status_code=404)
+    return Response(pem, media_type="text/plain")
+
+
 @router.get("/external/ca")
 async def get_external_ca_certificate(deps: Deps, principal: User) -> Response:
-    """The uploaded bundle's CA certificate(s), PEM; 404 when none was uploaded."""
-    found = await deps.core.call(ops.EXTERNAL_CERT_CA, principal=principal)
-    return Response(found["pem"], media_type="text/plain")
+    """The uploaded bundle's CA certificate(s), PEM; a bare 404 when none was uploaded."""
+    return pem_or_not_found(await deps.core.call(ops.EXTERNAL_CERT_CA, principal=principal))
 
 
 @router.get("/webhooks/ca")
 async def get_webhook_ca(deps: Deps, principal: Admin) -> Response:
-    """The uploaded webhook CA, as uploaded (``text/plain``)."""
-    found = await deps.core.call(ops.WEBHOOK_CA_GET, principal=principal)
-    return Response(found["pem"], media_type="text/plain")
+    """The uploaded webhook CA, as uploaded (``text/plain``); a bare 404 when none was."""
+    return pem_or_not_found(await deps.core.call(ops.WEBHOOK_CA_GET, principal=principal))
 
 
 @router.post("/webhooks/ca")

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from waemu.errors import ApiError
 from waemu.protocol import ops
-from waemu.webapp import body
+from waemu.webapp import body, nul
 from waemu.webapp.deps import Admin, Deps
 from waemu.webapp.schemas.settings import (
     AboutBody,
@@ -115,8 +115,9 @@ async def delete_profile_photo(deps: Deps, principal: Admin) -> Response:
 
 
 @public.get(f"/{PHOTO_LINK_PATH}/{{photo_file}}")
-async def profile_photo_link(photo_file: str, deps: Deps) -> Response:
+async def profile_photo_link(photo_file: str, request: Request, deps: Deps) -> Response:
     """The JPEG behind a ``format=link`` link; no credentials, like the real link."""
+    nul.check_parameters(request.scope)  # no credentials to check first here
     photo_id, dot, extension = photo_file.rpartition(".")
     if not dot or extension != "jpg" or not photo_id:
         raise ApiError(1006, f"Unknown path: /{PHOTO_LINK_PATH}/{photo_file}")

@@ -19,10 +19,16 @@ async def login(request: Request, deps: Deps) -> Response:
     username, password = basic_credentials(request)
     data = await body.json_body(request, LoginBody, optional=True)
     new_password = data.new_password if data else None
-    who = await deps.core.call(
-        ops.USERS_LOGIN,
-        {"username": username, "password": password, "new_password": new_password},
-    )
+    # Failed logins are throttled per username and client address (docs/security.md): the
+    # address uvicorn gives, the socket peer's unless it is a trusted proxy.
+    address = request.client.host if request.client else ""
+    args = {
+        "username": username,
+        "password": password,
+        "new_password": new_password,
+        "address": address,
+    }
+    who = await deps.core.call(ops.USERS_LOGIN, args)
     issued = await deps.tokens.issue(who["username"], who["role"], who["generation"])
     return deps.envelope.ok(
         {"users": [{"token": issued.token, "expires_after": issued.expires_after}]}

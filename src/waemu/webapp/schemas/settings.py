@@ -55,23 +55,31 @@ class GarbageCollectorPatch(StrictBody):
 
 
 class ApplicationSettingsPatch(StrictBody):
-    """``PATCH /v1/settings/application``: any subset of the settings."""
+    """``PATCH /v1/settings/application``: any subset of the settings.
+
+    The keys typed ``Any`` take several forms from older clients (docs/settings.md, "Older
+    clients' keys"); the coreapp checks them and names the forms it accepts.
+    """
 
     axolotl_context_striping_disabled: bool | None = None
     callback_backoff_delay_ms: int | str | None = None
     callback_persist: bool | None = None
+    contacts_api_rate_limit: Any = None
+    contacts_scrape_rate_limit: Any = None
     db_garbagecollector_enable: bool | None = None
     garbagecollector_enable: GarbageCollectorPatch | None = None
     heartbeat_interval: int | None = None
     log_level: str | None = None
     max_callback_backoff_delay_ms: int | str | None = None
     media: MediaPatch | None = None
+    messaging_api_rate_limit: Any = None
     notify_user_change_number: bool | None = None
-    on_call_pager: str | None = None
+    on_call_pager: Any = None
     pass_through: bool | None = None
     sent_status: bool | None = None
     show_security_notifications: bool | None = None
     skip_referral_media_download: bool | None = None
+    tcp_listen_address: Any = None
     unhealthy_interval: int | None = None
     verbose_logging: bool | None = None
     wa_id: str | None = None
