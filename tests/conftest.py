@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,12 @@ class Processes:
         """Every process, in start order."""
         return (self.network, self.coreapp, self.webapp)
 
+    def stop_all(self) -> None:
+        """Stop every started process, the last started first."""
+        for process in reversed(self.all()):
+            if process.proc is not None:
+                process.stop()
+
     def client(self) -> httpx.Client:
         """A client for the webapp."""
         return httpx.Client(base_url=self.base_url, verify=False, timeout=30)
@@ -115,17 +122,24 @@ def start_processes(db_env: dict[str, str], tmp_path: Path, *, tls: bool = False
     return running
 
 
-@pytest.fixture
-def processes(db_env: dict[str, str], tmp_path: Path) -> Iterator[Processes]:
-    """The real processes on the engine under test; stopped and their database dropped after."""
-    running = start_processes(db_env, tmp_path)
+@contextmanager
+def running_processes(
+    db_env: dict[str, str], tmp_path: Path, *, tls: bool = False
+) -> Iterator[Processes]:
+    """``start_processes``; at the end (also a failing one) they stop and their database goes."""
+    running = start_processes(db_env, tmp_path, tls=tls)
     try:
         yield running
     finally:
-        for process in reversed(running.all()):
-            if process.proc is not None:
-                process.stop()
+        running.stop_all()
         drop_env_database(running.env)
+
+
+@pytest.fixture
+def processes(db_env: dict[str, str], tmp_path: Path) -> Iterator[Processes]:
+    """The real processes on the engine under test; stopped and their database dropped after."""
+    with running_processes(db_env, tmp_path) as running:
+        yield running
 
 
 def drop_env_database(env: dict[str, str]) -> None:

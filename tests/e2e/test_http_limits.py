@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Processes, drop_env_database, start_processes
+from tests.conftest import Processes, running_processes
 from tests.databases import database_env
 from tests.stacks import first_login
 
@@ -31,13 +31,8 @@ HEALTH = b"GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Processes]:
     tmp: Path = tmp_path_factory.mktemp("limits")
-    running = start_processes({**database_env("sqlite", tmp), **LIMITS}, tmp)
-    try:
+    with running_processes({**database_env("sqlite", tmp), **LIMITS}, tmp) as running:
         yield running
-    finally:
-        for process in reversed(running.all()):
-            process.stop()
-        drop_env_database(running.env)
 
 
 def connect(web: Processes) -> socket.socket:

@@ -102,18 +102,25 @@ def collection_digest() -> str:
     return hashlib.sha256(COLLECTION.read_bytes()).hexdigest()
 
 
-async def run_newman(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
-    """Run the collection with the shared and the run's own values; the runner's report."""
-    run_values, expect, report = (folder / n for n in ("values.json", "expect.json", "report.json"))
-    run_values.write_text(json.dumps(values))
-    expect.write_text(json.dumps(expectations()))
-    process = await asyncio.create_subprocess_exec(
+def runner() -> list[str]:
+    """The runner's command with the collection and the values shared by every emulator."""
+    return [
         "node",
         str(CONFORMANCE / "run-postman.js"),
         "--collection",
         str(COLLECTION),
         "--values",
         str(VALUES_FILE),
+    ]
+
+
+async def run_newman(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """Run the collection with the shared and the run's own values; the runner's report."""
+    run_values, expect, report = (folder / n for n in ("values.json", "expect.json", "report.json"))
+    run_values.write_text(json.dumps(values))
+    expect.write_text(json.dumps(expectations()))
+    process = await asyncio.create_subprocess_exec(
+        *runner(),
         "--values",
         str(run_values),
         "--expect",
@@ -138,14 +145,7 @@ async def run_newman(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
 def test_runner_names_every_value_an_instance_must_give_when_only_shared_values() -> None:
     require_newman()
     done = subprocess.run(
-        [
-            "node",
-            str(CONFORMANCE / "run-postman.js"),
-            "--collection",
-            str(COLLECTION),
-            "--values",
-            str(VALUES_FILE),
-        ],
+        runner(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -187,8 +187,7 @@ async def test_postman_collection_runs_green_against_the_real_processes(tmp_path
             values = await make_values_real(running, receiver, tmp_path)
             report = await run_newman(tmp_path, values)
     finally:
-        for process in reversed(running.all()):
-            process.stop()
+        running.stop_all()
         await drop_database(Settings.from_env(running.env).db)
     assert collection_digest() == COLLECTION_SHA256  # the run read the file, never wrote it
     names = [r["name"] for r in report["requests"]]

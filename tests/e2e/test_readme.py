@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import drop_env_database, start_processes
+from tests.conftest import running_processes
 from tests.databases import database_env
 
 pytestmark = pytest.mark.slow
@@ -42,8 +42,7 @@ def documents(text: str) -> list[dict[str, object]]:
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="the walkthrough uses jq")
 def test_readme_walkthrough_runs_as_written(tmp_path: Path) -> None:
-    running = start_processes(database_env("sqlite", tmp_path), tmp_path, tls=True)
-    try:
+    with running_processes(database_env("sqlite", tmp_path), tmp_path, tls=True) as running:
         with running.client() as http:
             first = http.post(
                 "/v1/users/login", auth=("admin", "secret"), json={"new_password": PASSWORD}
@@ -69,10 +68,6 @@ def test_readme_walkthrough_runs_as_written(tmp_path: Path) -> None:
         statuses = {c["input"]: c["status"] for c in answers[3]["contacts"]}
         assert statuses == {"+1 631-555-1001": "valid", "16315550000": "invalid"}
         assert set(answers[4]) == {"meta"}  # webhook URL set
-    finally:
-        for process in reversed(running.all()):
-            process.stop()
-        drop_env_database(running.env)
 
 
 def test_readme_cert_command_runs_as_written_from_the_repository(tmp_path: Path) -> None:

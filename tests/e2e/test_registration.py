@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Processes, drop_env_database, start_processes
+from tests.conftest import Processes, running_processes
 from tests.stacks import ADMIN_PASSWORD, bearer, wait_until
 
 pytestmark = pytest.mark.slow
@@ -75,39 +75,34 @@ def phases(running: Processes) -> list[str]:
 def test_registration_connects_and_survives_restarts(
     db_env: dict[str, str], tmp_path: Path
 ) -> None:
-    running = start_processes({**db_env, "WA_LOG_LEVEL": "INFO"}, tmp_path)
-    try:
-        with running.client() as http:
-            login = http.post(
-                "/v1/users/login", auth=("admin", "secret"), json={"new_password": ADMIN_PASSWORD}
-            )
-            token = login.json()["users"][0]["token"]
-            assert gateway(http, token) == "unregistered"
-            register(running, http, token)
-            wait_until(lambda: socket_conn(http, token) == "UP", 30, "connected and ready")
+    with (
+        running_processes({**db_env, "WA_LOG_LEVEL": "INFO"}, tmp_path) as running,
+        running.client() as http,
+    ):
+        login = http.post(
+            "/v1/users/login", auth=("admin", "secret"), json={"new_password": ADMIN_PASSWORD}
+        )
+        token = login.json()["users"][0]["token"]
+        assert gateway(http, token) == "unregistered"
+        register(running, http, token)
+        wait_until(lambda: socket_conn(http, token) == "UP", 30, "connected and ready")
 
-            # The network goes away: the coreapp notices, retries, and reconnects by itself.
-            running.network.stop()
-            wait_until(
-                lambda: gateway(http, token) in ("disconnected", "connecting"), 30, "link lost"
-            )
-            running.network.start()
-            wait_until(lambda: socket_conn(http, token) == "UP", 30, "reconnected and ready")
-            seen = phases(running)
-            outage = seen[seen.index("connected -> disconnected") :]
-            last = len(outage) - 1 - outage[::-1].index("disconnected -> connecting")
-            # The new connection runs the startup again: templates, then offline messages.
-            assert outage[last + 1 :] in STARTUP, outage
-            # Before it: failed attempts, each "connecting" then "disconnected" again.
-            retries = {"disconnected -> connecting", "connecting -> disconnected"}
-            assert set(outage[1:last]) <= retries
+        # The network goes away: the coreapp notices, retries, and reconnects by itself.
+        running.network.stop()
+        wait_until(lambda: gateway(http, token) in ("disconnected", "connecting"), 30, "link lost")
+        running.network.start()
+        wait_until(lambda: socket_conn(http, token) == "UP", 30, "reconnected and ready")
+        seen = phases(running)
+        outage = seen[seen.index("connected -> disconnected") :]
+        last = len(outage) - 1 - outage[::-1].index("disconnected -> connecting")
+        # The new connection runs the startup again: templates, then offline messages.
+        assert outage[last + 1 :] in STARTUP, outage
+        # Before it: failed attempts, each "connecting" then "disconnected" again.
+        retries = {"disconnected -> connecting", "connecting -> disconnected"}
+        assert set(outage[1:last]) <= retries
 
-            # The coreapp restarts: the registration persisted, it logs in again.
-            running.coreapp.stop()
-            running.coreapp.start()
-            wait_until(lambda: socket_conn(http, token) == "UP", 60, "ready after restart")
-            assert "uninitialized -> connecting" in phases(running)
-    finally:
-        for process in reversed(running.all()):
-            process.stop()
-        drop_env_database(running.env)
+        # The coreapp restarts: the registration persisted, it logs in again.
+        running.coreapp.stop()
+        running.coreapp.start()
+        wait_until(lambda: socket_conn(http, token) == "UP", 60, "ready after restart")
+        assert "uninitialized -> connecting" in phases(running)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Processes, drop_env_database, start_processes
+from tests.conftest import Processes, running_processes
 from tests.e2e.test_registration import WA_ID, register
 from tests.receiver import Receiver
 from tests.stacks import bearer, first_login, wait_until
@@ -44,13 +44,8 @@ def receiver_thread() -> Iterator[Receiver]:
 
 @contextmanager
 def running_stack(db_env: dict[str, str], tmp_path: Path, **env: str) -> Iterator[Processes]:
-    running = start_processes({**db_env, "WA_LOG_LEVEL": "INFO", **env}, tmp_path)
-    try:
+    with running_processes({**db_env, "WA_LOG_LEVEL": "INFO", **env}, tmp_path) as running:
         yield running
-    finally:
-        for process in reversed(running.all()):
-            process.stop()
-        drop_env_database(running.env)
 
 
 def support(http: httpx.Client, token: str) -> dict[str, Any]:

@@ -30,6 +30,19 @@ async def signing_key(stack: InProcessStack) -> str:
     return key
 
 
+# Valid values for every path parameter of the API (the username is not the caller's own).
+PATH_VALUES = {
+    "username": "someone-else",
+    "message_id": "gBGGFlB5YjhvAgnhuF1qIUvCo7A",
+    "media_id": "f043afd0-f0ae-4b9c-ab3d-696fb4c8cd68",
+    "wa_id": "16315551234",
+    "name": "provider",
+    "pack_id": "4316843a-874b-4530-86a2-1ab55c53cd3f",
+    "index": "0",
+    "photo_file": "abc.jpg",
+}
+
+
 def claims_of(token: str) -> dict[str, Any]:
     """The claims of ``token``, unverified (to build forged variants of a real token)."""
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})

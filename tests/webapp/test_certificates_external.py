@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import drop_env_database, start_processes
+from tests.conftest import running_processes
 from tests.databases import free_port
 from tests.stacks import ADMIN_PASSWORD, InProcessStack, bearer
 from tests.webapp.assertions import assert_bare_404, assert_error, assert_ok
@@ -137,8 +137,7 @@ def presented_certificate(port: int) -> bytes:
 def test_restarted_webapp_serves_the_uploaded_certificate(
     db_env: dict[str, str], tmp_path: Path
 ) -> None:
-    running = start_processes(db_env, tmp_path, tls=True)
-    try:
+    with running_processes(db_env, tmp_path, tls=True) as running:
         port = int(running.env["WA_WEB_PORT"])
         self_signed = presented_certificate(port)
         chain = make_chain()
@@ -166,11 +165,6 @@ def test_restarted_webapp_serves_the_uploaded_certificate(
             ca = trusting.get(CA, headers=bearer(token))
         assert ca.status_code == 200
         assert ca.text == chain.intermediate
-    finally:
-        for process in reversed(running.all()):
-            if process.proc is not None:
-                process.stop()
-        drop_env_database(running.env)
 
 
 async def test_webapp_writes_the_uploaded_key_for_its_owner_only(

@@ -14,22 +14,11 @@ import pytest
 from tests.messaging import ready
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error, assert_ok
-from tests.webapp.helpers import api_routes, create_user
+from tests.webapp.helpers import PATH_VALUES, api_routes, create_user
 from tests.webapp.test_stickerpacks import PACK, create_pack
 
 CUSTOMER = "16315551001"
 NUL_DETAILS = "text may not contain NUL (U+0000)"
-# Valid values for the path parameters the test does not aim the NUL at.
-PATH_VALUES = {
-    "username": "someone-else",
-    "message_id": "gBGGFlB5YjhvAgnhuF1qIUvCo7A",
-    "media_id": "f043afd0-f0ae-4b9c-ab3d-696fb4c8cd68",
-    "wa_id": "16315551234",
-    "name": "provider",
-    "pack_id": "4316843a-874b-4530-86a2-1ab55c53cd3f",
-    "index": "0",
-    "photo_file": "abc.jpg",
-}
 
 
 def _refused(response: Any, field: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.stacks import InProcessStack, bearer
 from tests.webapp.assertions import assert_error
-from tests.webapp.helpers import StackFactory, create_user
+from tests.webapp.helpers import PATH_VALUES, StackFactory, create_user
 from waemu.settings import Settings
 from waemu.webapp.app import create_app
 
@@ -62,16 +62,6 @@ SPEC_ADMIN_NODES = [
     ("PATCH", "/v1/stickerpacks/{pack_id}/stickers/{index}"),
     ("DELETE", "/v1/stickerpacks/{pack_id}/stickers/{index}"),
 ]
-# Values for path parameters; the username is not the caller's own.
-PATH_VALUES = {
-    "username": "someone-else",
-    "message_id": "gBGGFlB5YjhvAgnhuF1qIUvCo7A",
-    "media_id": "f043afd0-f0ae-4b9c-ab3d-696fb4c8cd68",
-    "wa_id": "16315551234",
-    "name": "provider",
-    "pack_id": "4316843a-874b-4530-86a2-1ab55c53cd3f",
-    "index": "0",
-}
 PUBLIC_PATHS = {"/v1/users/login"}
 # Spec §2.2: the nodes that also take ``Authorization: Apikey <WA_API_KEY>`` (the /internal
 # stats variants and the /v1/metrics alias are the emulator's, with the same rule).
