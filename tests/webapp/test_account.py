@@ -872,7 +872,7 @@ async def test_set_shards_needs_two_step_pin(stack: InProcessStack) -> None:
         ({"phone_number": PHONE, "shards": 2, "cert": "Y2VydA=="}, 1008, "parameter: cc"),
         ({"cc": CC, "shards": 2, "cert": "Y2VydA=="}, 1008, "parameter: phone_number"),
         (_shards("Y2VydA==", "2"), 1009, "Invalid value for shards"),
-        (_shards("Y2VydA==", 2.0), 1009, "Invalid value for shards"),
+        (_shards("Y2VydA==", 2.5), 1009, "Invalid value for shards"),
         (_shards("Y2VydA==", True), 1009, "Invalid value for shards"),
         (_shards("Y2VydA==", None), 1009, "Invalid value for shards"),
         (_shards("Y2VydA==", [2]), 1009, "Invalid value for shards"),

@@ -93,6 +93,35 @@ async def test_upload_download_delete_round_trip(stack: InProcessStack) -> None:
     await assert_nothing_stored(stack)
 
 
+async def test_byte_range_is_served_as_206(sqlite_stack: InProcessStack) -> None:
+    token = await sqlite_stack.api.admin_token()
+    data = bytes(range(10))
+    media_id = uploaded_id(await upload(sqlite_stack, token, data))
+    headers = {**bearer(token), "Range": "bytes=2-4"}
+    part = await sqlite_stack.http.get(f"{MEDIA}/{media_id}", headers=headers)
+    assert part.status_code == 206
+    assert part.content == data[2:5]
+    assert part.headers["content-range"] == "bytes 2-4/10"
+    headers["Range"] = "bytes=20-30"
+    beyond = await sqlite_stack.http.get(f"{MEDIA}/{media_id}", headers=headers)
+    assert beyond.status_code == 416
+    assert beyond.content == b""
+    assert beyond.headers["content-range"] == "bytes */10"
+
+
+@pytest.mark.parametrize("value", ["bytes=abc", "bytes=5-2", "items=1-2", "bytes=", "bytes=1-2,,"])
+async def test_unusable_range_is_ignored(sqlite_stack: InProcessStack, value: str) -> None:
+    # RFC 9110 §14.2: ignored, the whole file (not a plain-text 400 outside the envelope).
+    token = await sqlite_stack.api.admin_token()
+    data = bytes(range(10))
+    media_id = uploaded_id(await upload(sqlite_stack, token, data))
+    headers = {**bearer(token), "Range": value}
+    got = await sqlite_stack.http.get(f"{MEDIA}/{media_id}", headers=headers)
+    assert got.status_code == 200
+    assert got.content == data
+    assert got.headers["content-type"] == "image/jpeg"
+
+
 async def test_media_survives_a_coreapp_restart(stack: InProcessStack) -> None:
     token = await stack.api.admin_token()
     data = b"%PDF-1.4 a small document\n" * 100

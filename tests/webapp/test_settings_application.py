@@ -130,6 +130,17 @@ async def test_delays_accept_strings_and_integers(sqlite_stack: InProcessStack) 
     assert got["max_callback_backoff_delay_ms"] == 600000
 
 
+async def test_whole_numbers_written_as_floats_are_integers(sqlite_stack: InProcessStack) -> None:
+    # JSON Schema, and so the OpenAPI document, reads 12.0 as the integer 12 (webapp/numbers.py).
+    token = await sqlite_stack.api.admin_token()
+    body = {"webhooks": {"max_concurrent_requests": 12.0}, "heartbeat_interval": 1e1}
+    assert_ok(await patch(sqlite_stack, token, body))
+    current = await read(sqlite_stack, token)
+    assert current["webhooks"]["max_concurrent_requests"] == 12
+    assert current["heartbeat_interval"] == 10
+    assert isinstance(current["heartbeat_interval"], int)
+
+
 async def test_empty_webhook_url_clears_it(sqlite_stack: InProcessStack) -> None:
     token = await sqlite_stack.api.admin_token()
     assert_ok(await patch(sqlite_stack, token, {"webhooks": {"url": "https://a.example/x"}}))
@@ -196,6 +207,9 @@ INVALID: list[tuple[dict[str, Any], int, str]] = [
     ({"webhooks": {"url": "ftp://example.com"}}, 1009, "webhooks.url: must be an http"),
     ({"webhooks": {"url": "<Webhook URL, https>"}}, 1009, "webhooks.url"),
     ({"webhooks": {"url": "https://"}}, 1009, "webhooks.url"),
+    # urlsplit raises on these: refused like any other non-URL, not a 500.
+    ({"webhooks": {"url": "http://[x/hook"}}, 1009, "webhooks.url: must be an http"),
+    ({"webhooks": {"url": "http://host:99999/hook"}}, 1009, "webhooks.url: must be an http"),
     ({"webhooks": {"message": {"read": "no"}}}, 1009, "webhooks.message.read"),
     ({"webhooks": None}, 1009, "webhooks: must be an object"),
     ({"webhooks": "https://example.com"}, 1009, "webhooks"),

@@ -11,7 +11,7 @@ from waemu import api_docs
 from waemu.clock import Clock, SystemClock
 from waemu.protocol.client import CoreClient
 from waemu.settings import Settings
-from waemu.webapp import errors
+from waemu.webapp import errors, openapi_build
 from waemu.webapp.deps import Services
 from waemu.webapp.envelope import Envelope
 from waemu.webapp.metrics import RequestMetrics
@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         redoc_url=None,
     )
     api_docs.install(app)  # /docs without a CDN
+    openapi_build.install(app)  # /openapi.json from webapp/openapi.py
     app.state.services = Services(settings, core, tokens, envelope)
     app.state.metrics = RequestMetrics(clock or SystemClock())  # GET /metrics (§10.3)
     errors.install(app, envelope)

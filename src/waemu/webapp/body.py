@@ -14,7 +14,7 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from waemu.errors import ApiError
-from waemu.webapp import nul
+from waemu.webapp import nul, numbers
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,7 +55,7 @@ async def raw_json(request: Request) -> Any:
     except orjson.JSONDecodeError as exc:
         raise ApiError(1025, f"Request body is not valid JSON: {exc}") from None
     nul.check_body(body, data)  # one rule for U+0000 on every engine (webapp/nul.py)
-    return data
+    return numbers.parsed(body, data)  # 6.0 is the integer 6 (webapp/numbers.py)
 
 
 async def json_body(request: Request, model: type[M], *, optional: bool = False) -> M | None:

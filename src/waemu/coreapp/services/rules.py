@@ -101,8 +101,14 @@ def email(value: Any, path: str, *, max_length: int = 128, required: bool = Fals
 def http_url(value: Any, path: str, *, max_length: int = MAX_URL_LENGTH) -> str:
     """An absolute http:// or https:// URL with a host."""
     url = text(value, path, max_length=max_length, min_length=1)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # out of range ("http://host:99999") raises too
+    except ValueError:
+        # An unclosed or invalid IPv6 literal ("http://[x") or port: not a URL, not a 500.
+        raise invalid(path, "must be an http:// or https:// URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
         raise invalid(path, "must be an http:// or https:// URL")
     if any(c.isspace() for c in url):
         raise invalid(path, "must not contain spaces")

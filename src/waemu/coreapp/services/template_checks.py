@@ -309,11 +309,20 @@ def _check_media(param: dict[str, Any], kind: str) -> None:
         return
     # spec §7.7: document headers must be PDF. Judged by the file name or the link's path;
     # a media id alone is trusted (docs/templates.md).
-    names = [media.get("filename"), urlsplit(link).path if isinstance(link, str) else None]
+    names = [media.get("filename"), _url_path(link) if isinstance(link, str) else None]
     for name in names:
         suffix = PurePosixPath(str(name)).suffix.lower() if name else ""
         if suffix and suffix != ".pdf":
             raise ApiError(2008, f"Template document headers must be PDF, not {suffix}")
+
+
+def _url_path(link: str) -> str:
+    """The path of ``link``; the whole text when it is not a URL (an invalid IPv6 literal
+    makes urlsplit raise)."""
+    try:
+        return urlsplit(link).path
+    except ValueError:
+        return link
 
 
 def _check_body(template: dict[str, Any], given: list[dict[str, Any]], limit: int) -> None:
@@ -356,7 +365,10 @@ def _check_url(index: int, url: str, params: list[dict[str, Any]]) -> None:
         raise ApiError(2012, f"{where} is of type {params[0]['type']}; a URL suffix is text")
     suffix = _value(params[0], where)
     full = templating.hydrate(url, [suffix])
-    parts = urlsplit(full)
+    try:
+        parts = urlsplit(full)
+    except ValueError:  # an invalid IPv6 literal ("https://[x"): not a URL, not a 500
+        raise ApiError(2010, f"{where} makes an invalid URL: {full!r}") from None
     if URL_FORBIDDEN.search(suffix) or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ApiError(2010, f"{where} makes an invalid URL: {full!r}")
 

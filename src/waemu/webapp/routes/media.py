@@ -14,12 +14,13 @@ import os
 import uuid
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from waemu import media_files
 from waemu.errors import ApiError
 from waemu.protocol import ops
 from waemu.webapp.deps import Deps, User
+from waemu.webapp.media_file import MediaFile
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
@@ -80,7 +81,7 @@ async def download_media(media_id: str, deps: Deps, principal: User) -> Response
     except (ValueError, FileNotFoundError):
         raise ApiError(1006, f"Media {media_id!r} not found: its file is missing") from None
     # The stored type verbatim (no charset added to text/*), and its length.
-    return FileResponse(path, stat_result=stat, headers={"Content-Type": found["mime_type"]})
+    return MediaFile(path, stat_result=stat, headers={"Content-Type": found["mime_type"]})
 
 
 @router.delete("/{media_id}")
