@@ -19,8 +19,9 @@ async def ready(stack: InProcessStack, *customers: str) -> str:
     token = await stack.api.admin_token()
     await register(stack, token)
     for customer in customers:
-        response = await stack.control.patch(f"/customers/{customer}", json=QUICK)
-        assert response.status_code == 200, response.text
+        await stack.net.update_customer(
+            customer, delivery_delay=QUICK["delivery_delay"], read_delay=QUICK["read_delay"]
+        )
     await until_ready(stack, token)
     return token
 
@@ -40,11 +41,7 @@ async def until_ready(stack: InProcessStack, token: str) -> None:
 
 async def customer_writes(stack: InProcessStack, customer: str, body: str = "hi") -> str:
     """The customer sends the business a text (opening the 24-hour window)."""
-    response = await stack.control.post(
-        f"/customers/{customer}/messages", json={"type": "text", "text": {"body": body}}
-    )
-    assert response.status_code == 200, response.text
-    message_id: str = response.json()["id"]
+    message_id = (await stack.net.send_text_as_customer(customer, body)).id
     await until(lambda: stored_status(stack, message_id), "received")
     return message_id
 

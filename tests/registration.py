@@ -15,14 +15,12 @@ async def register(
 ) -> str:
     """Certificate, code request, code, verify; waits until the coreapp is connected and its
     startup done (``/v1/support`` ``socket_conn`` "UP", spec §12). Returns the wa_id."""
-    issued = await stack.control.post(
-        "/certificates", json={"cc": cc, "phone_number": phone, "vname": vname}
-    )
-    body = {"cc": cc, "phone_number": phone, "method": "sms", "cert": issued.json()["cert"]}
+    issued = await stack.net.issue_certificate(cc, phone, vname)
+    body = {"cc": cc, "phone_number": phone, "method": "sms", "cert": issued.cert}
     requested = await stack.http.post("/v1/account", json=body, headers=bearer(token))
     assert requested.status_code == 202, requested.text
-    wa_id: str = issued.json()["wa_id"]
-    code = (await stack.control.get(f"/accounts/{wa_id}/code")).json()["code"]
+    wa_id = issued.wa_id
+    code = (await stack.net.registration_code(wa_id)).code
     verified = await stack.http.post(
         "/v1/account/verify", json={"code": code}, headers=bearer(token)
     )

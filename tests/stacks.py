@@ -19,6 +19,7 @@ import httpx
 from waemu.background import stop_task
 from waemu.clock import ManualClock
 from waemu.coreapp.app import CoreApp
+from waemu.network.client import AsyncNetworkClient
 from waemu.network.control import create_control_app
 from waemu.network.main import build as build_network
 from waemu.settings import Settings
@@ -91,6 +92,7 @@ class InProcessStack:
         self.control = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=control_app), base_url="http://network"
         )
+        self.net = AsyncNetworkClient(http=self.control)  # the same calls, typed
         self._task = asyncio.create_task(self.core.run(self._stop))
         for _ in range(600):
             if self.core.readiness.database_ready:

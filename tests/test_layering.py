@@ -24,11 +24,15 @@ print(json.dumps(pulled))
 
 WEB_STACK = ("fastapi", "starlette", "uvicorn")
 DATABASE = ("sqlalchemy", "alembic", "asyncpg", "aiomysql", "aiosqlite")
+SERVERS = (*WEB_STACK, *DATABASE, "waemu.webapp", "waemu.coreapp", "waemu.storage")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "waemu.webapp": (*DATABASE, "waemu.storage", "waemu.coreapp"),
     "waemu.storage": (*WEB_STACK, "waemu.webapp"),
     "waemu.protocol": ("sqlalchemy", "fastapi", "waemu.webapp", "waemu.coreapp", "waemu.storage"),
     "waemu.errors": ("sqlalchemy", "fastapi", "waemu.webapp", "waemu.coreapp", "waemu.storage"),
+    # A user's test process loads the client and the plugin, never the emulator's servers.
+    "waemu.network.client": SERVERS,
+    "waemu.testing": SERVERS,
 }
 # Running ``python -m waemu`` is not importing it: importing __main__ starts the command.
 NOT_IMPORTABLE = {"waemu.__main__"}

@@ -73,6 +73,8 @@ def _banner(settings: Settings) -> str:
         "  Login:     admin / secret  (change it on first login with new_password)",
         f"  Database:  {settings.db.engine} ({settings.db.database_name})",
         f"  Network:   control API on http://localhost:{settings.network_control_port}/docs",
+        f"  Inbox:     http://localhost:{settings.network_control_port}/ui"
+        "   (chat as the customers, watch ticks and webhooks)",
         "  Ctrl-C stops everything.",
         "",
     ]

@@ -71,7 +71,7 @@ async def test_free_form_outside_window_fails_with_470(sqlite_stack: InProcessSt
 async def test_customer_failure_code_fails_the_message(sqlite_stack: InProcessStack) -> None:
     token = await ready(sqlite_stack, ALICE)
     await customer_writes(sqlite_stack, ALICE)
-    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"fail_code": 471})
+    await sqlite_stack.net.update_customer(ALICE, fail_code=471)
     message_id = await send_text(sqlite_stack, token, ALICE)
     await until(lambda: receipts(sqlite_stack, message_id), ["failed"])
 
@@ -79,7 +79,7 @@ async def test_customer_failure_code_fails_the_message(sqlite_stack: InProcessSt
 async def test_customer_who_never_reads_leaves_it_delivered(sqlite_stack: InProcessStack) -> None:
     token = await ready(sqlite_stack, ALICE)
     await customer_writes(sqlite_stack, ALICE)
-    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"reads": False})
+    await sqlite_stack.net.update_customer(ALICE, reads=False)
     message_id = await send_text(sqlite_stack, token, ALICE)
     await until(lambda: receipts(sqlite_stack, message_id), ["sent", "delivered"])
     assert await stored_status(sqlite_stack, message_id) == "delivered"
@@ -88,26 +88,24 @@ async def test_customer_who_never_reads_leaves_it_delivered(sqlite_stack: InProc
 async def test_offline_customer_gets_it_when_back_online(sqlite_stack: InProcessStack) -> None:
     token = await ready(sqlite_stack, ALICE)
     await customer_writes(sqlite_stack, ALICE)
-    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"online": False})
+    await sqlite_stack.net.update_customer(ALICE, online=False)
     message_id = await send_text(sqlite_stack, token, ALICE)
     await until(lambda: receipts(sqlite_stack, message_id), ["sent"])
-    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"online": True})
+    await sqlite_stack.net.update_customer(ALICE, online=True)
     await until(lambda: receipts(sqlite_stack, message_id), ["sent", "delivered", "read"])
 
 
 async def test_receipts_wait_at_the_network_while_coreapp_is_away(stack: InProcessStack) -> None:
     token = await ready(stack, ALICE)
     await customer_writes(stack, ALICE)
-    await stack.control.patch(f"/customers/{ALICE}", json={"online": False})
+    await stack.net.update_customer(ALICE, online=False)
     message_id = await send_text(stack, token, ALICE)
     await until(lambda: receipts(stack, message_id), ["sent"])
-    await stack.control.put("/outage", json={"active": True})
-    await stack.control.patch(f"/customers/{ALICE}", json={"online": True})
-    await stack.control.post(
-        f"/customers/{ALICE}/messages", json={"type": "text", "text": {"body": "still there?"}}
-    )
+    await stack.net.set_outage(True)
+    await stack.net.update_customer(ALICE, online=True)
+    await stack.net.send_text_as_customer(ALICE, "still there?")
     assert await receipts(stack, message_id) == ["sent"]
-    await stack.control.put("/outage", json={"active": False})
+    await stack.net.set_outage(False)
     await until(lambda: receipts(stack, message_id), ["sent", "delivered", "read"])
 
 
@@ -181,12 +179,10 @@ async def test_control_api_forces_receipts_for_one_message(stack: InProcessStack
 async def test_forced_failure_carries_its_code(sqlite_stack: InProcessStack) -> None:
     token = await ready(sqlite_stack, ALICE)
     await customer_writes(sqlite_stack, ALICE)
-    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"online": False})
+    await sqlite_stack.net.update_customer(ALICE, online=False)
     message_id = await send_text(sqlite_stack, token, ALICE)
     await until(lambda: receipts(sqlite_stack, message_id), ["sent"])
-    await sqlite_stack.control.post(
-        f"/messages/{message_id}/receipts", json={"status": "failed", "code": 131}
-    )
+    await sqlite_stack.net.receipt(message_id, "failed", 131)
     await until(lambda: stored_status(sqlite_stack, message_id), "failed")
 
 
@@ -195,7 +191,7 @@ async def test_customer_who_blocked_the_business_never_gets_it(
 ) -> None:
     token = await ready(sqlite_stack, ALICE)
     await customer_writes(sqlite_stack, ALICE)
-    await sqlite_stack.control.patch(f"/customers/{ALICE}", json={"blocked": True})
+    await sqlite_stack.net.update_customer(ALICE, blocked=True)
     message_id = await send_text(sqlite_stack, token, ALICE)
     await until(lambda: receipts(sqlite_stack, message_id), ["sent"])
     await asyncio.sleep(0.2)  # well past the customer's 20 ms delivery delay

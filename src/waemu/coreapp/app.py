@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from waemu.background import stop_task
 from waemu.clock import Clock, SystemClock
+from waemu.coreapp import inbox_requests
 from waemu.coreapp.dispatch import Dispatcher
 from waemu.coreapp.handlers import account as account_handlers
 from waemu.coreapp.handlers import auth as auth_handlers
@@ -92,6 +93,7 @@ class CoreApp:
         self.templates: TemplatesService | None = None
         self.startup: Startup | None = None
         self.webhooks: WebhookDispatcher | None = None
+        self.webhook_notices: webhook_journal.AttemptNotices | None = None
         self.gc: GarbageCollector | None = None
         self.stats = AppStats()  # spec §10.2: in memory, from the first request on
         self.dispatcher.observe = self.stats.observe_operation
@@ -202,7 +204,13 @@ class CoreApp:
             tls=webhook_ca.context,
         )
         webhook_ca.subscribe(self.webhooks.use_tls)
-        self._pushes.update(webhook_journal.network_pushes(sessions))
+        self._pushes.update(
+            webhook_journal.network_pushes(sessions, self.clock, self.webhooks.kick)
+        )
+        self._pushes.update(inbox_requests.network_pushes(self.media))
+        # The network's web inbox hears of every POST (docs/inbox.md).
+        self.webhook_notices = webhook_journal.AttemptNotices(self.link)
+        self.webhooks.on_attempt = self.webhook_notices.poke
         self.messages.listeners.append(
             Outbox(self.clock, app_settings.application, self.webhooks.kick)
         )
@@ -242,6 +250,7 @@ class CoreApp:
         self.dispatcher.register(services_handlers.operations(self.gc))
         self.gc.start()
         self.webhooks.start()
+        self.webhook_notices.start()
         await self.messages.recipients.load()  # the wa_ids a ``to`` names (spec §7.1)
         await self.messages.requeue_unsent()
         self.outbound.start()
@@ -295,6 +304,8 @@ class CoreApp:
             await self.gc.stop()  # before the writer: it writes through it
         if self.webhooks is not None:
             await self.webhooks.stop()
+        if self.webhook_notices is not None:
+            await self.webhook_notices.stop()
         if self.writer is not None:
             await self.writer.stop()
         if self.media is not None:

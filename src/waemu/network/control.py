@@ -6,15 +6,18 @@ Every endpoint is listed in docs/network.md; OpenAPI is served at ``/docs``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from waemu import api_docs
+from waemu.network import inbox_ui, resets
 from waemu.network.account_ops import business_wa_id
 from waemu.network.contact_control import create_router as contact_router
 from waemu.network.customers import Customer
+from waemu.network.inbox_control import ChangeEvents
+from waemu.network.inbox_control import create_router as inbox_router
 from waemu.network.message_control import create_router as message_router
 from waemu.network.offline_control import create_router as offline_router
 from waemu.network.server import NetworkServer
@@ -60,9 +63,11 @@ class DropBody(_Body):
 
 
 class ResetBody(_Body):
-    """Reset options."""
+    """Reset options: what goes back besides the customers and templates (resets.py)."""
 
     accounts: bool = False
+    conversations: bool = False
+    switches: bool = False
 
 
 class FlagBody(_Body):
@@ -87,9 +92,22 @@ def create_control_app(world: World, server: NetworkServer) -> FastAPI:
         }
 
     @app.get("/customers")
-    async def list_customers() -> dict[str, Any]:
-        """Every virtual customer."""
-        return {"customers": world.customers.to_json()}
+    async def list_customers(
+        q: str | None = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    ) -> dict[str, Any]:
+        """Every virtual customer, or those whose name or number holds ``q``; a page of
+        them with ``offset`` and ``limit``; ``total`` counts them all."""
+        found = world.customers.all()
+        needle = (q or "").strip().casefold()
+        if needle:
+            digits = "".join(c for c in needle if c.isdigit())
+            found = [
+                c for c in found if needle in c.name.casefold() or (digits and digits in c.wa_id)
+            ]
+        end = None if limit is None else offset + limit
+        return {"customers": [c.to_json() for c in found[offset:end]], "total": len(found)}
 
     @app.get("/customers/{wa_id}")
     async def get_customer(wa_id: str) -> dict[str, Any]:
@@ -174,12 +192,9 @@ def create_control_app(world: World, server: NetworkServer) -> FastAPI:
 
     @app.post("/reset")
     async def reset(body: ResetBody | None = None) -> dict[str, Any]:
-        """Back to the seed population (and forget accounts when asked)."""
-        accounts = body is not None and body.accounts
-        world.reset(accounts=accounts)
-        if accounts:
-            server.drop()
-        await world.save()
+        """Back to the seed population (and forget accounts, the traffic, the switches
+        when asked)."""
+        await resets.reset(world, server, resets.ResetParts(**(body or ResetBody()).model_dump()))
         return {"customers": len(world.customers.all()), "accounts": len(world.accounts.all())}
 
     app.include_router(contact_router(world))
@@ -188,5 +203,8 @@ def create_control_app(world: World, server: NetworkServer) -> FastAPI:
     app.include_router(sticker_router())
     if server.messaging is not None:
         app.include_router(message_router(world, server, server.messaging))
+        app.include_router(inbox_router(world, server, server.messaging))
         app.include_router(offline_router(world, server))
+    inbox_ui.install(app)
+    app.add_middleware(ChangeEvents, world=world)
     return app

@@ -16,6 +16,7 @@ from waemu.network import (
     account_ops,
     contact_ops,
     inbound_ops,
+    live,
     message_ops,
     stickers,
     templates,
@@ -48,6 +49,7 @@ def build(settings: Settings) -> tuple[World, NetworkServer]:
     inbound_ops.install(server, world)
     templates.install(server, world)
     stickers.install(server)
+    live.install(server, world)
     return world, server
 
 
@@ -73,6 +75,7 @@ async def _main(settings: Settings) -> int:
     stopping = asyncio.create_task(stop.wait(), name="network-stop")
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     await stop_task(stopping)
+    world.events.close()  # the web inbox's event streams end, so the server stops at once
     control.should_exit = True
     await asyncio.wait({serving}, timeout=SHUTDOWN_SECONDS + 5)
     await stop_task(serving)

@@ -15,6 +15,8 @@ from waemu.network.messaging import Messaging
 from waemu.network.server import NetworkServer
 from waemu.network.world import World
 
+PHONE_SHOWS = 500  # entries ``GET /customers/{wa_id}/messages`` answers (the newest)
+
 
 class BehaviourBody(BaseModel):
     """``PATCH /customers/{wa_id}``: the fields to change; the others keep their value."""
@@ -61,9 +63,17 @@ def create_router(world: World, server: NetworkServer, messaging: Messaging) -> 
 
     @router.get("/customers/{wa_id}/messages")
     async def customer_messages(wa_id: str) -> dict[str, Any]:
-        """What the customer received from businesses and sent to them, oldest first."""
+        """What the customer received from businesses and sent to them, oldest first, the
+        last ``PHONE_SHOWS`` (messages the network refused are not on the phone)."""
         customer(wa_id)
-        return {"messages": list(messaging.inboxes.get(wa_id, ()))}
+        shown: list[dict[str, Any]] = []
+        for entry in reversed(messaging.inboxes.get(wa_id, ())):
+            if len(shown) == PHONE_SHOWS:
+                break
+            if not entry.get("refused"):
+                shown.append(entry)
+        shown.reverse()
+        return {"messages": shown}
 
     @router.patch("/customers/{wa_id}")
     async def change_customer(wa_id: str, body: BehaviourBody) -> dict[str, Any]:

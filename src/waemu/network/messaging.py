@@ -52,13 +52,15 @@ class Messaging:
         self.store = store or PendingStore(None)
         self.windows: dict[tuple[str, str], float] = {}  # (business, customer) -> last message
         self.conversations: dict[tuple[str, str], Conversation] = {}
-        self.inboxes = Inboxes(self.store)
+        self.inboxes = Inboxes(self.store, world.events)
         self.queues: dict[str, deque[Queued]] = {}
         self._seen: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._on_queued: list[Callable[[str], None]] = []
         self._held: dict[str, list[tuple[str, str, Customer]]] = {}  # offline customers
         self._recipients: dict[str, tuple[str, str]] = {}  # message id -> business, customer
         self._timers: list[Timer] = []  # restored, until ``resume`` schedules them
+        # Bumped by ``forget``: receipts scheduled before it are dropped when due.
+        self._epoch = 0
         self.blobs = MediaBlobs(clock, store=self.store)  # media customers sent
 
     def restore(self, saved: Saved) -> None:
@@ -84,14 +86,34 @@ class Messaging:
 
     def resume(self) -> None:
         """Schedule the receipts that were due when the network stopped (late ones now)."""
-        loop = asyncio.get_running_loop()
         now = self.clock()
         for timer in self._timers:
-            stage = self._delivered if timer.stage == DELIVERED else self._read
-            loop.call_later(
-                max(0.0, timer.due - now), stage, timer.business, timer.message_id, timer.customer
+            self._call_later(
+                max(0.0, timer.due - now),
+                timer.stage,
+                timer.business,
+                timer.message_id,
+                timer.customer,
             )
         self._timers = []
+
+    def forget(self) -> None:
+        """Forget the traffic (control API ``POST /reset`` with ``conversations``): the
+        24-hour windows, conversations, what customers' phones show, held deliveries,
+        scheduled receipts and the items queued for coreapps. Kept: the answers given to
+        message ids (re-sends still get them) and the media customers sent."""
+        self.commit()  # the deletes are a batch of their own (persistence._grouped)
+        self._epoch += 1
+        self.windows.clear()
+        self.conversations.clear()
+        self.inboxes.forget()
+        for queue in self.queues.values():
+            queue.clear()
+        self._held.clear()
+        self._recipients.clear()
+        self._timers = []
+        self.store.forget_traffic()
+        self.commit()
 
     # -- queues ----------------------------------------------------------------------------
 
@@ -160,31 +182,50 @@ class Messaging:
         }
         if customer is None or not customer.on_whatsapp:
             # v2.43+: no synchronous check; templates fail 1013, the rest 470 (spec §6.2).
-            return self._failed(receipt, 1013 if kind in TEMPLATE_TYPES else 470)
+            code = 1013 if kind in TEMPLATE_TYPES else 470
+            return self._refused(business, customer, message, receipt, code)
         if customer.fail_code is not None:
-            return self._failed(receipt, customer.fail_code)
+            return self._refused(business, customer, message, receipt, customer.fail_code)
         window_open = now - self.windows.get((business, customer.wa_id), 0.0) < DAY
         if kind not in TEMPLATE_TYPES and not window_open:
-            return self._failed(receipt, 470)  # outside the customer-service window (§7.11)
+            # Outside the customer-service window (§7.11).
+            return self._refused(business, customer, message, receipt, 470)
         conversation = self._conversation(business, customer.wa_id, window_open, now)
         receipt.update(status="sent", **self._billing(business, customer.wa_id, conversation))
-        self._remember(
-            customer.wa_id,
-            {
-                **{k: v for k, v in message.items() if k != "to"},
-                "direction": "to_customer",
-                "business": business,
-                "status": "sent",
-                "timestamp": int(now),
-                # Template sends: what the phone shows, rendered (docs/templates.md).
-                **self.world.templates.rendering(business, message),
-            },
-        )
+        self._remember(customer.wa_id, self._shown(business, message, "sent"))
         self._recipients[str(message["id"])] = (business, customer.wa_id)
         if len(self._recipients) > SEEN_LIMIT:
             self._recipients.pop(next(iter(self._recipients)))
         self._schedule_delivery(business, message_id=str(message["id"]), customer=customer)
         return receipt
+
+    def _shown(self, business: str, message: dict[str, Any], status: str) -> dict[str, Any]:
+        """A business message as the customer's phone keeps it."""
+        return {
+            **{k: v for k, v in message.items() if k != "to"},
+            "direction": "to_customer",
+            "business": business,
+            "status": status,
+            "timestamp": int(self.clock()),
+            # Template sends: what the phone shows, rendered (docs/templates.md).
+            **self.world.templates.rendering(business, message),
+        }
+
+    def _refused(
+        self,
+        business: str,
+        customer: Customer | None,
+        message: dict[str, Any],
+        receipt: dict[str, Any],
+        code: int,
+    ) -> dict[str, Any]:
+        """Fail a message the network does not take; a known customer's conversation keeps
+        it, marked ``refused``, for the web inbox (the phone never shows it: inboxes.py)."""
+        failed = self._failed(receipt, code)
+        if customer is not None:
+            entry = self._shown(business, message, "failed")
+            self._remember(customer.wa_id, {**entry, "refused": True, "errors": failed["errors"]})
+        return failed
 
     @staticmethod
     def _failed(receipt: dict[str, Any], code: int) -> dict[str, Any]:
@@ -230,8 +271,20 @@ class Messaging:
     def _later(self, delay: float, stage: str, business: str, message_id: str, to: str) -> None:
         """Schedule the ``stage`` receipt in ``delay`` seconds (kept in the store)."""
         self.store.timer(Timer(message_id, stage, business, to, self.clock() + delay))
+        self._call_later(delay, stage, business, message_id, to)
+
+    def _call_later(
+        self, delay: float, stage: str, business: str, message_id: str, to: str
+    ) -> None:
+        """Produce the ``stage`` receipt in ``delay`` seconds, unless ``forget`` ran since."""
+        epoch = self._epoch
         then = self._delivered if stage == DELIVERED else self._read
-        asyncio.get_running_loop().call_later(delay, then, business, message_id, to)
+
+        def due() -> None:
+            if epoch == self._epoch:
+                then(business, message_id, to)
+
+        asyncio.get_running_loop().call_later(delay, due)
 
     def _delivered(self, business: str, message_id: str, customer_id: str) -> None:
         self.store.timer_done(message_id, DELIVERED)
@@ -271,7 +324,7 @@ class Messaging:
     ) -> None:
         entry = self.inboxes.find(customer_id, message_id)
         if entry is not None:
-            self.inboxes.set_status(customer_id, entry, status)
+            self.inboxes.set_status(customer_id, entry, status, errors)
         conversation = self.conversations.get((business, customer_id))
         receipt: dict[str, Any] = {
             "id": message_id,
@@ -356,7 +409,7 @@ class Messaging:
         remembers), in the order of their first message."""
         found = {business: None for business, who in self.windows if who == customer_id}
         for entry in self.inboxes.get(customer_id, ()):
-            if entry.get("business"):
+            if entry.get("business") and not entry.get("refused"):
                 found.setdefault(str(entry["business"]), None)
         return list(found)
 
@@ -378,9 +431,9 @@ class Messaging:
 
     def business_read(self, customer_id: str, message_ids: list[str]) -> None:
         """The business marked customer messages read: the customer sees blue ticks."""
-        wanted = set(message_ids)
-        for entry in self.inboxes.get(customer_id, ()):
-            if entry.get("id") in wanted and entry.get("direction") == "to_business":
+        for message_id in message_ids:
+            entry = self.inboxes.find(customer_id, message_id)
+            if entry is not None and entry.get("direction") == "to_business":
                 self.inboxes.set_status(customer_id, entry, "read")
 
 

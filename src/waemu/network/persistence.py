@@ -42,7 +42,9 @@ FILE_NAME = "pending.db"
 MEDIA_FOLDER = "media"
 SEEN_LIMIT = 200_000  # message ids remembered for the dedupe of re-sends
 FLUSH_DELAY = 0.1  # seconds: background group commit
-INBOX_LIMIT = 500  # entries kept per customer (the control API shows the last 500)
+# Entries kept per customer: the web inbox pages through them (docs/inbox.md); the control
+# API's ``GET /customers/{wa_id}/messages`` shows the last 500.
+INBOX_LIMIT = 10_000
 PRUNE_EVERY = 10_000  # seen rows added between two prunes
 SCHEMA_VERSION = 1
 
@@ -288,6 +290,13 @@ class PendingStore:
             (status, message_id, customer),
         )
 
+    def inbox_rewrite(self, customer: str, entry: dict[str, Any]) -> None:
+        """An entry changed beyond its status (a failure's ``errors``)."""
+        self._add(
+            "UPDATE inbox SET entry = ?, status = ? WHERE message_id = ? AND customer = ?",
+            (_json(entry), str(entry["status"]), str(entry.get("id")), customer),
+        )
+
     def inbox_drop(self, customer: str, message_id: str) -> None:
         """An entry fell off the customer's inbox (over ``INBOX_LIMIT``)."""
         self._add("DELETE FROM inbox WHERE message_id = ? AND customer = ?", (message_id, customer))
@@ -296,6 +305,12 @@ class PendingStore:
         """The customer changed number: their messages follow (commit before and after, so
         that no status change of the same batch is reordered around it)."""
         self._add("UPDATE inbox SET customer = ? WHERE customer = ?", (new, old))
+
+    def forget_traffic(self) -> None:
+        """Drop the queues, held deliveries, timers, windows, conversations and inboxes (a
+        reset of the network's traffic); the answers given and the media stay."""
+        for table in ("queue", "held", "timers", "windows", "conversations", "inbox"):
+            self._add(f"DELETE FROM {table}", ())  # noqa: S608 - fixed table names
 
     def _add(self, sql: str, params: tuple[Any, ...]) -> None:
         self._ops.append((sql, params))

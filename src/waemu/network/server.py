@@ -72,6 +72,8 @@ class NetworkServer:
         self._ops: dict[str, SessionOp] = {"hello": self._hello}
         # Called with a business wa_id when its coreapp logs in (to push what waited).
         self.login_listeners: list[Callable[[str], None]] = []
+        # Called when a connection opens or closes (the web inbox's live health).
+        self.session_listeners: list[Callable[[], None]] = []
         self.messaging: Messaging | None = None  # set by message_ops.install
         self.offline: OfflineSwitches | None = None  # set by message_ops.install
         # Seconds to wait before answering an operation (control API: slow template loads).
@@ -137,12 +139,18 @@ class NetworkServer:
 
         session.peer = Peer(reader, writer, handle, name="network")
         self.sessions.add(session)
+        self._sessions_changed()
         try:
             await session.peer.run()
         finally:
             self.sessions.discard(session)
+            self._sessions_changed()
             if session.client_id is not None:  # not a bare TCP probe (healthchecks)
                 log.info("coreapp session ended (%s)", session.wa_id or "anonymous")
+
+    def _sessions_changed(self) -> None:
+        for listener in self.session_listeners:
+            listener()
 
     async def _hello(self, session: Session, args: dict[str, Any]) -> dict[str, Any]:
         client_id = args.get("client_id")

@@ -14,6 +14,7 @@ from typing import Any
 from waemu.network.accounts import Account, Accounts
 from waemu.network.certificates import CertificateAuthority
 from waemu.network.customers import Customer, Customers
+from waemu.network.events import EventBus
 from waemu.network.lookups import LookupLog
 from waemu.network.store import NetworkStore
 from waemu.network.templates import TemplateStore
@@ -73,6 +74,8 @@ class World:
         # Called after a customer moved to another number (``change_number``): the hook for
         # the user_changed_number notification (spec §11.5), installed by inbound_ops.
         self.number_listeners: list[NumberListener] = []
+        # What the web inbox watches live (events.py); not saved.
+        self.events = EventBus()
         saved = self.store.load()
         if saved is None:
             self.customers = self._seed_customers()
@@ -149,3 +152,4 @@ class World:
                 "templates": self.templates.to_json(),
             }
         )
+        self.events.publish("changed", what="world")

@@ -90,6 +90,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
+        # Called after each POST is journalled (journal.AttemptNotices: the web inbox).
+        self.on_attempt: Callable[[], None] | None = None
 
     def kick(self) -> None:
         """Look at the outbox now (new rows, a changed URL, moved time)."""
@@ -222,6 +224,8 @@ class Dispatcher:
         # Through the coreapp's one writer: SQLite allows a single writer at a time.
         delivered = [r.id for r in rows] if error is None else []
         await self.writer.add("webhooks.outcome", (delivered, retry, given_up, attempt))
+        if self.on_attempt is not None:
+            self.on_attempt()
         if given_up:
             record_given_up(self, rows[0].kind, len(given_up))
             log.warning(

@@ -86,3 +86,25 @@ async def recent_attempts(
         query = query.where(ATTEMPTS.c.at >= since)
     result = await session.execute(query.order_by(ATTEMPTS.c.id.desc()).limit(limit))
     return list(result.all())
+
+
+async def retry_now(session: AsyncSession, now: datetime) -> int:
+    """Make every waiting notification due at ``now``; how many wait."""
+    count = await pending(session)
+    if count:
+        await session.execute(sa.update(OUTBOX).values(next_attempt_at=now))
+    return count
+
+
+async def attempt(session: AsyncSession, attempt_id: int) -> Any | None:
+    """One journalled POST, or None."""
+    result = await session.execute(sa.select(ATTEMPTS).where(ATTEMPTS.c.id == attempt_id))
+    return result.first()
+
+
+async def clear_attempts(session: AsyncSession) -> int:
+    """Forget the journal; how many attempts it held."""
+    count = int(await session.scalar(sa.select(sa.func.count()).select_from(ATTEMPTS)) or 0)
+    if count:
+        await session.execute(sa.delete(ATTEMPTS))
+    return count
