@@ -49,12 +49,18 @@ class SigningKeys:
         return self._key
 
 
+# Tokens whose signature was checked, kept to skip the check on their next requests (a
+# client sends the same token thousands of times); cleared whole when full.
+VERIFIED_LIMIT = 10_000
+
+
 class Tokens:
     """Issues and checks bearer tokens."""
 
     def __init__(self, keys: SigningKeys, clock: Clock) -> None:
         self.keys = keys
         self.clock = clock
+        self._verified: dict[str, dict[str, Any]] = {}
 
     async def issue(self, username: str, role: str, generation: str) -> IssuedToken:
         """A token for ``username`` valid for seven days."""
@@ -71,7 +77,21 @@ class Tokens:
         return IssuedToken(jwt.encode(claims, await self.keys.get(), ALGORITHM), expires)
 
     async def verify(self, token: str) -> dict[str, Any]:
-        """The principal a valid token stands for; 401 for anything else."""
+        """The principal a valid token stands for; 401 for anything else.
+
+        A signature checked once stays good, so a known token costs a dictionary lookup and
+        the expiry check (revocation is the coreapp's, on every operation)."""
+        principal = self._verified.get(token)
+        if principal is None:
+            principal = await self._decode(token)
+            if len(self._verified) >= VERIFIED_LIMIT:
+                self._verified.clear()
+            self._verified[token] = principal
+        if principal["exp"] <= self.clock.now().timestamp():
+            raise unauthorized("Token expired; log in again")
+        return dict(principal)
+
+    async def _decode(self, token: str) -> dict[str, Any]:
         key = await self.keys.get()
         try:
             claims = jwt.decode(
@@ -82,8 +102,6 @@ class Tokens:
             )
         except jwt.InvalidTokenError:
             raise unauthorized("Invalid token") from None
-        if int(claims["exp"]) <= self.clock.now().timestamp():
-            raise unauthorized("Token expired; log in again")
         return {
             "user": claims["user"],
             "role": claims["role"],

@@ -1,7 +1,8 @@
 """Every control-API endpoint as a request description (``Call``): method, path, body,
-query and how to read the answer. ``NetworkClient`` and ``AsyncNetworkClient`` send them;
-each function here is one method of both clients, with the same name, arguments and
-documentation (docs/network.md describes the endpoints, docs/testing.md the client)."""
+query and how to read the answer (all but ``GET /events``, a stream: ``streams.py``).
+``NetworkClient`` and ``AsyncNetworkClient`` send them; each function here is one method of
+both clients, with the same name, arguments and documentation (docs/network.md describes
+the endpoints, docs/testing.md the client)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
+from waemu.network.client import conversations as c
 from waemu.network.client import models as m
 
 T = TypeVar("T")
@@ -87,6 +89,16 @@ def _bytes(response: httpx.Response) -> bytes:
     return response.content
 
 
+def _file(response: httpx.Response) -> m.MediaFile:
+    mime_type = response.headers.get("content-type", "application/octet-stream")
+    return m.MediaFile(mime_type=mime_type.split(";")[0].strip(), data=response.content)
+
+
+def _query(**values: str | int | None) -> dict[str, str]:
+    """The query parameters that are given (not None), as text."""
+    return {name: str(value) for name, value in values.items() if value is not None}
+
+
 def _seg(value: str) -> str:
     """A path segment, escaped."""
     return quote(str(value), safe="")
@@ -112,6 +124,17 @@ def health() -> Call[m.NetworkHealth]:
 def customers() -> Call[list[m.Customer]]:
     """Every virtual customer, ordered by wa_id."""
     return Call("GET", "/customers", _models(m.Customer, "customers"))
+
+
+def find_customers(
+    q: str | None = None, *, offset: int = 0, limit: int | None = None
+) -> Call[m.CustomerList]:
+    """The customers whose name holds ``q`` (any case) or whose number holds its digits
+    (``"+1 631-555"`` finds ``16315551001``; every customer when None), ordered by wa_id:
+    ``limit`` of them (1–1000; all when None) from ``offset``, and ``total``, how many
+    match."""
+    params = _query(q=q, offset=offset, limit=limit)
+    return Call("GET", "/customers", _model(m.CustomerList), params=params)
 
 
 def customer(wa_id: str) -> Call[m.Customer]:
@@ -323,6 +346,73 @@ def webhook_attempts(
         params["since"] = since.isoformat() if isinstance(since, datetime) else str(since)
     path = f"/businesses/{_seg(wa_id)}/webhooks/attempts"
     return Call("GET", path, _model(m.WebhookJournal), params=params)
+
+
+def retry_webhooks(wa_id: str) -> Call[int]:
+    """Make every notification waiting in the business's outbox due now (a POST that fails
+    again goes on with its retry schedule); how many (``Unavailable`` while its coreapp is
+    not connected)."""
+    path = f"/businesses/{_seg(wa_id)}/webhooks/retry"
+    return Call("POST", path, _field("retried", int))
+
+
+def redeliver_webhook(wa_id: str, attempt_id: int) -> Call[m.Redelivery]:
+    """POST the body of a journalled attempt again, as a new notification of the outbox
+    (``NotFound`` when the journal has no such attempt)."""
+    path = f"/businesses/{_seg(wa_id)}/webhooks/attempts/{int(attempt_id)}/redeliver"
+    return Call("POST", path, _model(m.Redelivery))
+
+
+def clear_webhook_journal(wa_id: str) -> Call[int]:
+    """Forget the business's journal of webhook POSTs (what waits in the outbox stays);
+    how many attempts were forgotten."""
+    path = f"/businesses/{_seg(wa_id)}/webhooks/attempts"
+    return Call("DELETE", path, _field("cleared", int))
+
+
+# -- conversations and switches -------------------------------------------------------------
+
+
+def conversations(
+    *, business: str | None = None, q: str | None = None, offset: int = 0, limit: int = 50
+) -> Call[c.ConversationList]:
+    """The customer and business pairs the network has messages of, the most recent first,
+    with the last message, the 24-hour window and the open conversation: ``limit`` of them
+    (1–500) from ``offset``, and ``total``; ``business`` keeps one business's, ``q``
+    searches names and numbers as ``find_customers`` does."""
+    params = _query(business=business, q=q, offset=offset, limit=limit)
+    return Call("GET", "/conversations", _model(c.ConversationList), params=params)
+
+
+def conversation(business: str, customer: str) -> Call[c.ConversationDetail]:
+    """One pair, also one that never exchanged a message, with the customer's record
+    (``NotFound`` for an unknown customer)."""
+    path = f"/conversations/{_seg(business)}/{_seg(customer)}"
+    return Call("GET", path, _model(c.ConversationDetail))
+
+
+def conversation_messages(
+    business: str, customer: str, *, before: str | None = None, limit: int = 50
+) -> Call[c.ConversationPage]:
+    """A page of the pair's messages, oldest first: the newest ``limit`` (1–500), or those
+    before the message ``before``; ``more`` says whether older ones exist. Business
+    messages the network refused are there too (``refused``, ``errors``)."""
+    path = f"/conversations/{_seg(business)}/{_seg(customer)}/messages"
+    params = _query(before=before, limit=limit)
+    return Call("GET", path, _model(c.ConversationPage), params=params)
+
+
+def business_media(wa_id: str, media_id: str) -> Call[m.MediaFile]:
+    """A file of the business's conversations, with its type: one a customer sent, a
+    first-party sticker, or one the business sent (asked of its coreapp: ``Unavailable``
+    while it is not connected); ``NotFound`` when unknown."""
+    path = f"/businesses/{_seg(wa_id)}/media/{_seg(media_id)}"
+    return Call("GET", path, _file)
+
+
+def switches() -> Call[m.Switches]:
+    """Every switch of the network at once (each is changed by its own method)."""
+    return Call("GET", "/switches", _model(m.Switches))
 
 
 # -- templates ----------------------------------------------------------------------------

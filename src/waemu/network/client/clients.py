@@ -2,9 +2,9 @@
 typed methods, one per endpoint (docs/testing.md#the-control-api-client).
 
 Both clients have the same methods: each is a function of ``calls.py`` (its arguments and
-documentation) sent with httpx, blocking or awaited. A client made from a base URL owns its
-httpx client and closes it; one given an httpx client (``http=``; e.g. an ASGI transport in
-tests) leaves it open.
+documentation) sent with httpx, blocking or awaited, but ``events``, a stream read as it
+comes (``streams.py``). A client made from a base URL owns its httpx client and closes it;
+one given an httpx client (``http=``; e.g. an ASGI transport in tests) leaves it open.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import httpx
 from waemu.network.client import calls
 from waemu.network.client.calls import Call
 from waemu.network.client.errors import raise_for
+from waemu.network.client.streams import AsyncEventStream, EventStream
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -99,8 +100,16 @@ class NetworkClient:
     ) -> None:
         self.close()
 
+    def events(self, *, timeout: float | None = None) -> EventStream:
+        """The network's events as they happen (``GET /events``), ``hello`` first, typed
+        (``MessageEvent``, ``StatusEvent``, ``ChangedEvent`` …). The stream opens with its
+        ``with`` (``async with``) block or its loop and closes when either ends or is left;
+        with ``timeout`` the loop ends that many seconds after it opened (``timed_out``)."""
+        return EventStream(self.http, timeout)
+
     health = _blocking(calls.health)
     customers = _blocking(calls.customers)
+    find_customers = _blocking(calls.find_customers)
     customer = _blocking(calls.customer)
     put_customer = _blocking(calls.put_customer)
     update_customer = _blocking(calls.update_customer)
@@ -123,6 +132,14 @@ class NetworkClient:
     lookups = _blocking(calls.lookups)
     clear_lookups = _blocking(calls.clear_lookups)
     webhook_attempts = _blocking(calls.webhook_attempts)
+    retry_webhooks = _blocking(calls.retry_webhooks)
+    redeliver_webhook = _blocking(calls.redeliver_webhook)
+    clear_webhook_journal = _blocking(calls.clear_webhook_journal)
+    conversations = _blocking(calls.conversations)
+    conversation = _blocking(calls.conversation)
+    conversation_messages = _blocking(calls.conversation_messages)
+    business_media = _blocking(calls.business_media)
+    switches = _blocking(calls.switches)
     templates = _blocking(calls.templates)
     account_templates = _blocking(calls.account_templates)
     template = _blocking(calls.template)
@@ -186,8 +203,16 @@ class AsyncNetworkClient:
     ) -> None:
         await self.aclose()
 
+    def events(self, *, timeout: float | None = None) -> AsyncEventStream:
+        """The network's events as they happen (``GET /events``), ``hello`` first, typed
+        (``MessageEvent``, ``StatusEvent``, ``ChangedEvent`` …). The stream opens with its
+        ``with`` (``async with``) block or its loop and closes when either ends or is left;
+        with ``timeout`` the loop ends that many seconds after it opened (``timed_out``)."""
+        return AsyncEventStream(self.http, timeout)
+
     health = _awaited(calls.health)
     customers = _awaited(calls.customers)
+    find_customers = _awaited(calls.find_customers)
     customer = _awaited(calls.customer)
     put_customer = _awaited(calls.put_customer)
     update_customer = _awaited(calls.update_customer)
@@ -210,6 +235,14 @@ class AsyncNetworkClient:
     lookups = _awaited(calls.lookups)
     clear_lookups = _awaited(calls.clear_lookups)
     webhook_attempts = _awaited(calls.webhook_attempts)
+    retry_webhooks = _awaited(calls.retry_webhooks)
+    redeliver_webhook = _awaited(calls.redeliver_webhook)
+    clear_webhook_journal = _awaited(calls.clear_webhook_journal)
+    conversations = _awaited(calls.conversations)
+    conversation = _awaited(calls.conversation)
+    conversation_messages = _awaited(calls.conversation_messages)
+    business_media = _awaited(calls.business_media)
+    switches = _awaited(calls.switches)
     templates = _awaited(calls.templates)
     account_templates = _awaited(calls.account_templates)
     template = _awaited(calls.template)

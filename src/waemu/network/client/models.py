@@ -53,6 +53,14 @@ class Customer(Model):
     blocked: bool = False
 
 
+class CustomerList(Model):
+    """``GET /customers?q=&offset=&limit=``: a page of the customers that match, and how
+    many match in all."""
+
+    customers: list[Customer]
+    total: int
+
+
 class Identity(Model):
     """A customer's identity key after ``POST /customers/{wa_id}/identity/rotate``."""
 
@@ -214,6 +222,22 @@ class WebhookJournal(Model):
     attempts: list[WebhookAttempt]
 
 
+class Redelivery(Model):
+    """``POST /businesses/{wa_id}/webhooks/attempts/{id}/redeliver``: the journalled POST
+    whose body is queued again, and how many notifications it carries."""
+
+    wa_id: str
+    redelivered: int
+    events: int | None = None
+
+
+class MediaFile(Model):
+    """``GET /businesses/{wa_id}/media/{id}``: a file of the business's conversations."""
+
+    mime_type: str
+    data: bytes
+
+
 class Template(Model):
     """A message template in one language, in the Graph API shape."""
 
@@ -303,3 +327,35 @@ class ChatterStopped(Model):
 
     customer: str
     sent: int
+
+
+class OfflineFeed(Model):
+    """How a business's offline queue is handed over (``PUT /accounts/{wa_id}/offline``)."""
+
+    hold: bool
+    per_second: float | None
+
+
+class ChatterState(Model):
+    """A chatter the network runs, as ``GET /switches`` lists it."""
+
+    customer: str
+    per_second: float
+    count: int | None
+    sent: int
+    running: bool
+
+
+class Switches(Model):
+    """``GET /switches``: every switch of the network at once (each is changed by its own
+    endpoint); ``offline`` by business number."""
+
+    outage: bool
+    registration_blocked: bool
+    auto_create_customers: bool
+    realistic_statuses: bool
+    templates_unavailable: bool
+    templates_delay: float
+    offline: dict[str, OfflineFeed]
+    chatters: list[ChatterState]
+    shared_namespace: str
