@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -25,12 +26,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.open_loop import OpenLoopResult, build_request, run_open_loop  # noqa: E402
 from tests.databases import database_env, free_port  # noqa: E402
 
 from waemu.settings import Settings  # noqa: E402
@@ -73,36 +76,6 @@ def wait_token(base: str) -> str:
             pass
         time.sleep(0.2)
     raise SystemExit("emulator did not start")
-
-
-class WebhookCounter:
-    """A local webhook receiver (a thread) that answers 200 and counts what arrives."""
-
-    def __init__(self) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        counter = self
-        self.posts = 0
-        self.events = 0
-        self.lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with counter.lock:
-                    counter.posts += 1
-                    counter.events += len(body.get("statuses", [])) + len(body.get("messages", []))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def register(base: str, control: str, token: str) -> None:
@@ -193,12 +166,241 @@ def run_wrk(base: str, token: str, endpoint: str, seconds: int, connections: int
     return out
 
 
+def wrk_figures(out: str) -> dict[str, float]:
+    """requests/s, p50/p99 (ms), requests and non-2xx answers from wrk's report."""
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def ms(text: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+        return float(number) * units[unit]
+
+    lat = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    done = re.search(r"(\d+) requests in", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50": ms(lat["50"]) if "50" in lat else float("nan"),
+        "p99": ms(lat["99"]) if "99" in lat else float("nan"),
+        "requests": float(done.group(1)) if done else 0.0,
+        "errors": float(non2xx.group(1)) if non2xx else 0.0,
+    }
+
+
+def measure_ceiling(seconds: int, connections: int) -> float:
+    """Requests/s of the bare endpoint (bench/ceiling.py) under the same load."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "ceiling.py"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.post(f"{base}/v1/messages", json={})
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the ceiling endpoint did not start") from None
+                time.sleep(0.1)
+        return wrk_figures(run_wrk(base, "ceiling", "messages", seconds, connections))["rps"]
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def _receive_webhooks(port: int, events: Any, posts: Any) -> None:
+    """A webhook receiver (its own process): answers 200 and counts notifications."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+                body = json.loads(await reader.readexactly(length))
+                with events.get_lock():
+                    events.value += len(body.get("statuses", [])) + len(body.get("messages", []))
+                    posts.value += 1
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def serve() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+class WebhookCounter:
+    """A local webhook receiver in a child process, so it takes no time from the bench's own
+    load generator; ``events`` and ``posts`` count what arrived."""
+
+    def __init__(self) -> None:
+        port = free_port()
+        self._events = multiprocessing.Value("q", 0)
+        self._posts = multiprocessing.Value("q", 0)
+        self._process = multiprocessing.Process(
+            target=_receive_webhooks, args=(port, self._events, self._posts), daemon=True
+        )
+        self._process.start()
+        self.url = f"http://127.0.0.1:{port}/hook"
+
+    @property
+    def events(self) -> int:
+        return int(self._events.value)
+
+    @property
+    def posts(self) -> int:
+        return int(self._posts.value)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join(10)
+
+
+class Emulator:
+    """The three processes on one engine, a registered number and a customer who wrote."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+        self.tmp = Path(tempfile.mkdtemp())
+        port = free_port()
+        self.env = {
+            **os.environ,
+            **database_env(engine, self.tmp),
+            "WACORE_PORT": str(free_port()),
+            "WA_WEB_PORT": str(port),
+            "WA_WEB_TLS": "0",
+            "WA_NETWORK_PORT": str(free_port()),
+            "WA_NETWORK_CONTROL_PORT": str(free_port()),
+            "WA_NETWORK_DATA_DIR": str(self.tmp / "network"),
+            "WA_LOG_LEVEL": "WARNING",
+        }
+        self.base = f"http://127.0.0.1:{port}"
+        self.control = f"http://127.0.0.1:{self.env['WA_NETWORK_CONTROL_PORT']}"
+        self.procs = start(self.env, self.tmp)
+        try:
+            self.token = wait_token(self.base)
+        except BaseException:
+            self.stop()
+            raise
+
+    def register(self) -> None:
+        register(self.base, self.control, self.token)
+
+    def point_webhooks(self, url: str) -> None:
+        settings = {"webhooks": {"url": url, "max_concurrent_requests": 24}}
+        httpx.patch(
+            f"{self.base}/v1/settings/application",
+            json=settings,
+            headers={"Authorization": f"Bearer {self.token}"},
+        ).raise_for_status()
+
+    def open_loop(self, rate: float, seconds: float) -> OpenLoopResult:
+        """``POST /v1/messages`` at a fixed rate, latency from each request's due time."""
+        _method, path, body = ENDPOINTS["messages"]
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        request = build_request(self.base + path, "POST", headers, json.dumps(body).encode())
+        return asyncio.run(run_open_loop(self.base + path, request, rate, seconds))
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+            proc.wait(15)
+        asyncio.run(drop_database(Settings.from_env(self.env).db))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def wait_for_webhooks(hooks: WebhookCounter, expected: int, ended: float) -> str:
+    """How far the outbox was behind when the load stopped, and how long it took to catch up
+    (``delivered`` and ``read`` for each message; ``sent`` is off by default)."""
+    at_end = hooks.events
+    for _ in range(1200):
+        if hooks.events >= expected:
+            break
+        time.sleep(0.05)
+    return (
+        f"webhooks: {hooks.events} of {expected} events in {hooks.posts} POSTs; "
+        f"{expected - at_end} behind when the load stopped, all in "
+        f"{time.monotonic() - ended:.1f}s after"
+    )
+
+
+def report(engines: list[str], seconds: int, connections: int, rate: float) -> None:
+    """The whole table in one run: the ceiling, then per engine closed and open loop, each
+    without and with webhooks."""
+    ceiling = measure_ceiling(seconds, connections)
+    print(f"ceiling (bench/ceiling.py, {connections} connections): {ceiling:.0f} req/s")
+    for engine in engines:
+        for with_hooks in (False, True):
+            emulator = Emulator(engine)  # a fresh database for each half
+            hooks = WebhookCounter() if with_hooks else None
+            try:
+                emulator.register()
+                if hooks is not None:
+                    emulator.point_webhooks(hooks.url)
+                _report_engine(emulator, hooks, ceiling, seconds, connections, rate)
+            finally:
+                if hooks is not None:
+                    hooks.stop()
+                emulator.stop()
+
+
+def _report_engine(
+    emulator: Emulator,
+    hooks: WebhookCounter | None,
+    ceiling: float,
+    seconds: int,
+    connections: int,
+    rate: float,
+) -> None:
+    label = f"{emulator.engine}{' +webhooks' if hooks is not None else ''}"
+    before = hooks.events if hooks is not None else 0
+    out = run_wrk(emulator.base, emulator.token, "messages", seconds, connections)
+    ended = time.monotonic()
+    figures = wrk_figures(out)
+    print(
+        f"{label}: {figures['rps']:.0f} messages/s ({figures['rps'] / ceiling:.3f} of the "
+        f"ceiling) p50={figures['p50']:.1f}ms p99={figures['p99']:.1f}ms "
+        f"errors={figures['errors']:.0f}"
+    )
+    if hooks is not None:
+        print(f"  {wait_for_webhooks(hooks, before + 2 * int(figures['requests']), ended)}")
+    print(f"  {settle(emulator.env, ended)}")
+    before = hooks.events if hooks is not None else 0
+    result = emulator.open_loop(rate, seconds)
+    ended = time.monotonic()
+    print(f"{label}: {result.summary()}")
+    if hooks is not None:
+        print(f"  {wait_for_webhooks(hooks, before + 2 * len(result.latencies), ended)}")
+    print(f"  {settle(emulator.env, ended)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgres", "mysql"])
+    parser.add_argument(
+        "--engine", default="sqlite", choices=["sqlite", "postgres", "mysql", "all"]
+    )
     parser.add_argument("--endpoint", default="health", choices=sorted(ENDPOINTS))
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="messages on each --engine: ceiling, closed and open loop, without and with "
+        "webhooks, in one run",
+    )
+    parser.add_argument("--rate", type=float, default=250.0, help="the open loop's messages/s")
+    parser.add_argument(
+        "--open-loop",
+        action="store_true",
+        help="messages: send at --rate instead of as fast as wrk can",
+    )
     parser.add_argument(
         "--webhooks",
         action="store_true",
@@ -207,61 +409,43 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required: apt-get install wrk")
-    tmp = Path(tempfile.mkdtemp())
-    port = free_port()
-    env = {
-        **os.environ,
-        **database_env(args.engine, tmp),
-        "WACORE_PORT": str(free_port()),
-        "WA_WEB_PORT": str(port),
-        "WA_WEB_TLS": "0",
-        "WA_NETWORK_PORT": str(free_port()),
-        "WA_NETWORK_CONTROL_PORT": str(free_port()),
-        "WA_NETWORK_DATA_DIR": str(tmp / "network"),
-        "WA_LOG_LEVEL": "WARNING",
-    }
-    procs = start(env, tmp)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        token = wait_token(base)
+    engines = ["sqlite", "postgres", "mysql"] if args.engine == "all" else [args.engine]
+    if args.report:
+        report(engines, args.seconds, args.connections, args.rate)
+        return
+    for engine in engines:
+        emulator = Emulator(engine)
         hooks = WebhookCounter() if args.webhooks else None
-        if args.endpoint == "messages":
-            register(base, f"http://127.0.0.1:{env['WA_NETWORK_CONTROL_PORT']}", token)
-        if hooks is not None:
-            settings = {"webhooks": {"url": hooks.url, "max_concurrent_requests": 24}}
-            httpx.patch(
-                f"{base}/v1/settings/application",
-                json=settings,
-                headers={"Authorization": f"Bearer {token}"},
-            ).raise_for_status()
-        started = time.monotonic()
-        out = run_wrk(base, token, args.endpoint, args.seconds, args.connections)
-        rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        lat = dict(re.findall(r"\s+(50|75|90|99)%\s+([\d.]+\w+)", out))
-        print(
-            f"engine={args.engine} endpoint={args.endpoint} connections={args.connections} "
-            f"req/s={rps.group(1) if rps else '?'} p50={lat.get('50')} p99={lat.get('99')} "
-            f"errors={non2xx.group(1) if non2xx else 0}"
-        )
-        if args.endpoint == "messages":
-            print(settle(env, started))
-        if hooks is not None:
-            expected = 2 * int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-            for _ in range(600):  # delivered + read for each message (sent is off by default)
-                if hooks.events >= expected:
-                    break
-                time.sleep(0.1)
-            took = time.monotonic() - started
-            print(
-                f"webhooks: {hooks.events} events in {hooks.posts} POSTs, "
-                f"{hooks.events / took:.0f} events/s over {took:.1f}s"
-            )
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-            p.wait(15)
-        asyncio.run(drop_database(Settings.from_env(env).db))
+        try:
+            if args.endpoint == "messages":
+                emulator.register()
+            if hooks is not None:
+                emulator.point_webhooks(hooks.url)
+            if args.open_loop:
+                result = emulator.open_loop(args.rate, args.seconds)
+                ended = time.monotonic()
+                print(f"engine={engine} {result.summary()}")
+                accepted = len(result.latencies)
+            else:
+                out = run_wrk(
+                    emulator.base, emulator.token, args.endpoint, args.seconds, args.connections
+                )
+                ended = time.monotonic()
+                figures = wrk_figures(out)
+                print(
+                    f"engine={engine} endpoint={args.endpoint} connections={args.connections} "
+                    f"req/s={figures['rps']:.2f} p50={figures['p50']:.2f}ms "
+                    f"p99={figures['p99']:.2f}ms errors={figures['errors']:.0f}"
+                )
+                accepted = int(figures["requests"])
+            if hooks is not None:
+                print(wait_for_webhooks(hooks, 2 * accepted, ended))
+            if args.endpoint == "messages" or args.open_loop:
+                print(settle(emulator.env, ended))
+        finally:
+            if hooks is not None:
+                hooks.stop()
+            emulator.stop()
 
 
 if __name__ == "__main__":

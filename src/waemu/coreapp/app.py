@@ -59,11 +59,14 @@ from waemu.coreapp.services.users import LoginThrottle, UsersService
 from waemu.coreapp.services.webhook_ca import WebhookCaService
 from waemu.coreapp.startup import OutboxBacklog, Startup
 from waemu.errors import ApiError
+from waemu.gc_pauses import freeze_startup_objects
 from waemu.settings import Settings
 from waemu.storage import engine as db_engine
 from waemu.storage import migrate
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import webhooks as webhook_repo
+from waemu.storage.server_writes import ServerWrites
+from waemu.storage.sqlite_writes import SqliteWrites
 from waemu.webhooks import journal as webhook_journal
 from waemu.webhooks.dispatcher import Dispatcher as WebhookDispatcher
 from waemu.webhooks.outbox import Outbox
@@ -83,6 +86,7 @@ class CoreApp:
         self.dispatcher = Dispatcher(self.readiness)
         self.server = CoreServer(self.dispatcher, settings.core_listen, settings.core_port)
         self.engine: AsyncEngine | None = None
+        self.writes: SqliteWrites | ServerWrites | None = None
         self.app_settings: SettingsService | None = None
         self.link: NetworkLink | None = None
         self.contacts: ContactsService | None = None
@@ -155,7 +159,10 @@ class CoreApp:
         contacts.link = identities.link = self.link
         self.dispatcher.register(contacts_handlers.operations(contacts, identities))
         self.contacts = contacts
-        self.writer = BatchWriter(sessions)
+        # The writer's own connection: synchronous on SQLite, held on the servers.
+        self.writes = db_engine.writer_transactions(self.settings.db, self.engine)
+        self.writes.start()
+        self.writer = BatchWriter(sessions, begin=self.writes.begin)
         self.writer.start()
         self.outbound = OutboundQueue(self.readiness)
         self.outbound.link = self.link
@@ -282,6 +289,7 @@ class CoreApp:
             code = 1
         elif init.done():
             log.info("coreapp ready for requests (%s)", self.readiness.gateway_status)
+            freeze_startup_objects()
             await stopper
         else:
             await stop_task(init)
@@ -308,6 +316,8 @@ class CoreApp:
             await self.webhook_notices.stop()
         if self.writer is not None:
             await self.writer.stop()
+        if self.writes is not None:
+            await self.writes.stop()
         if self.media is not None:
             await self.media.close()
         if self.startup is not None:

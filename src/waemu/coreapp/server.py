@@ -35,6 +35,7 @@ class CoreServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        frames = framing.FrameWriter(writer)
         peer = writer.get_extra_info("peername")
         log.debug("webapp connected from %s", peer)
         try:
@@ -42,7 +43,7 @@ class CoreServer:
                 message = await framing.read(reader)
                 if message is None:
                     break
-                task = asyncio.create_task(self._answer(message, writer), name="core-request")
+                task = asyncio.create_task(self._answer(message, frames), name="core-request")
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         except (OSError, framing.FrameError) as exc:
@@ -51,13 +52,13 @@ class CoreServer:
             self._writers.discard(writer)
             writer.close()
 
-    async def _answer(self, message: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+    async def _answer(self, message: dict[str, Any], frames: framing.FrameWriter) -> None:
         reply = await self.dispatcher.dispatch(message)
-        if writer.is_closing():
+        if frames.writer.is_closing():
             return
         try:
-            writer.write(framing.encode(reply))
-            await writer.drain()
+            frames.write(reply)
+            await frames.writer.drain()
         except (OSError, framing.FrameError) as exc:
             log.warning("could not send reply: %s", exc)
 

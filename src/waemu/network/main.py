@@ -12,6 +12,7 @@ import uvicorn
 import uvloop
 
 from waemu.background import stop_task
+from waemu.gc_pauses import freeze_startup_objects
 from waemu.network import (
     account_ops,
     contact_ops,
@@ -71,6 +72,7 @@ async def _main(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    freeze_startup_objects()
     serving = asyncio.create_task(control.serve(), name="network-control")
     stopping = asyncio.create_task(stop.wait(), name="network-stop")
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -29,6 +29,27 @@ def encode(message: dict[str, Any]) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
+class FrameWriter:
+    """Writes frames to a connection; the frames queued in one turn of the event loop leave
+    together in one write, one system call instead of one per frame under load."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self._frames: list[bytes] = []
+
+    def write(self, message: dict[str, Any]) -> None:
+        """Queue one message (FrameError at once if it is too large)."""
+        frame = encode(message)
+        if not self._frames:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._frames.append(frame)
+
+    def _flush(self) -> None:
+        frames, self._frames = self._frames, []
+        if not self.writer.is_closing():
+            self.writer.write(b"".join(frames))
+
+
 async def read(reader: asyncio.StreamReader) -> dict[str, Any] | None:
     """The next message, or None when the peer closed the connection cleanly."""
     try:

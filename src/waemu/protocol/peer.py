@@ -39,6 +39,7 @@ class Peer:
     ) -> None:
         self.reader = reader
         self.writer = writer
+        self.frames = framing.FrameWriter(writer)
         self.handler = handler
         self.name = name
         self.closed = asyncio.Event()
@@ -86,7 +87,7 @@ class Peer:
         if self.closed.is_set():
             return
         try:
-            self.writer.write(framing.encode(message))
+            self.frames.write(message)
         except (OSError, RuntimeError) as exc:
             log.info("%s: write failed: %s", self.name, exc)
             self.close()

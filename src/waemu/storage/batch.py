@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu.background import stop_task, wait_event
@@ -22,6 +24,9 @@ from waemu.background import stop_task, wait_event
 log = logging.getLogger(__name__)
 
 Flusher = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+# Opens the writer's transaction: committed when the block ends (storage/sqlite_writes.py
+# gives SQLite its own; the servers use the session factory's).
+Begin = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 class WriteFailed(RuntimeError):
@@ -31,8 +36,14 @@ class WriteFailed(RuntimeError):
 class BatchWriter:
     """Runs submitted items in shared transactions, kinds in order of first arrival."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = 1000) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        max_batch: int = 1000,
+        begin: Begin | None = None,
+    ) -> None:
         self.sessions = sessions
+        self._begin: Begin = begin or sessions.begin
         self.max_batch = max_batch
         self._flushers: dict[str, Flusher] = {}
         self._queue: list[tuple[str, Any, asyncio.Future[None]]] = []
@@ -84,13 +95,15 @@ class BatchWriter:
         for kind, item, _future in batch:
             grouped.setdefault(kind, []).append(item)
         try:
-            async with self.sessions.begin() as session:
-                for kind, items in grouped.items():
-                    await self._flushers[kind](session, items)
-            # Flushers may ask to be told once their rows are visible (the outbox wakes its
-            # dispatcher this way).
-            for callback in session.sync_session.info.pop("after_commit", []):
-                callback()
+            try:
+                await self._transaction(grouped)
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # The server dropped the connection (a restart): nothing was written, so the
+                # batch runs again on a new one.
+                log.info("database connection lost; writing the batch again")
+                await self._transaction(grouped)
         except Exception:
             if len(batch) > 1:
                 for entry in batch:  # find the culprit: each item alone
@@ -104,6 +117,15 @@ class BatchWriter:
         for _kind, _item, future in batch:
             if not future.done():
                 future.set_result(None)
+
+    async def _transaction(self, grouped: dict[str, list[Any]]) -> None:
+        async with self._begin() as session:
+            for kind, items in grouped.items():
+                await self._flushers[kind](session, items)
+        # Flushers may ask to be told once their rows are visible (the outbox wakes its
+        # dispatcher this way).
+        for callback in session.sync_session.info.pop("after_commit", []):
+            callback()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Finish what is queued (up to ``grace`` seconds), then stop."""

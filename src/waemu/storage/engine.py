@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,12 +18,19 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from waemu.settings import DatabaseSettings
+from waemu.storage.server_writes import ServerWrites
+from waemu.storage.sqlite_writes import SqliteWrites
 
 log = logging.getLogger(__name__)
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database server did not answer within the allowed wait."""
+
+
+def sqlite_path(db: DatabaseSettings) -> Path:
+    """The embedded database's file."""
+    return db.sqlite_dir / f"{db.database_name}.db"
 
 
 def database_url(db: DatabaseSettings, *, database: str | None = None) -> URL:
@@ -130,6 +138,13 @@ def create_engine(db: DatabaseSettings) -> AsyncEngine:
         sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def writer_transactions(db: DatabaseSettings, engine: AsyncEngine) -> SqliteWrites | ServerWrites:
+    """The group-commit writer's own connection: synchronous on SQLite, held on a server."""
+    if db.engine == "SQLITE":
+        return SqliteWrites(sqlite_path(db))
+    return ServerWrites(engine)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:

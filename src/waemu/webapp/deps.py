@@ -29,10 +29,16 @@ class Services:
     envelope: Envelope
 
 
-async def services(request: Request) -> Services:
-    """The application's shared services (async: a sync dependency costs a thread hop)."""
+def _services(request: Request) -> Services:
+    """The shared services, also for the dependencies below (fewer sub-dependencies for FastAPI to
+    solve on every request)."""
     found: Services = request.app.state.services
     return found
+
+
+async def services(request: Request) -> Services:
+    """The application's shared services (async: a sync dependency costs a thread hop)."""
+    return _services(request)
 
 
 Deps = Annotated[Services, Depends(services)]
@@ -88,33 +94,34 @@ def _plain_parameters(request: Request, principal: dict[str, Any]) -> dict[str, 
     return principal
 
 
-async def user(request: Request, deps: Deps) -> dict[str, Any]:
+async def user(request: Request) -> dict[str, Any]:
     """Any user with a valid token."""
-    return _plain_parameters(request, await _bearer(request, deps))
+    return _plain_parameters(request, await _bearer(request, _services(request)))
 
 
-async def admin(request: Request, deps: Deps) -> dict[str, Any]:
+async def admin(request: Request) -> dict[str, Any]:
     """The admin user (403 for any other valid token)."""
-    principal = await _bearer(request, deps)
+    principal = await _bearer(request, _services(request))
     if principal["role"] != ROLE_ADMIN:
         raise forbidden()
     return _plain_parameters(request, principal)
 
 
-async def admin_or_self(username: str, request: Request, deps: Deps) -> dict[str, Any]:
+async def admin_or_self(username: str, request: Request) -> dict[str, Any]:
     """The admin, or the user named by the ``{username}`` path parameter (§3.6, §3.7).
 
     Checked here, not only in the coreapp, so another user's request is refused with 403
     before its body is read, as on admin-only nodes.
     """
-    principal = await _bearer(request, deps)
+    principal = await _bearer(request, _services(request))
     if principal["role"] != ROLE_ADMIN and principal["user"] != username:
         raise forbidden("Only the admin user or the user itself may do this")
     return _plain_parameters(request, principal)
 
 
-async def user_or_apikey(request: Request, deps: Deps) -> dict[str, Any]:
+async def user_or_apikey(request: Request) -> dict[str, Any]:
     """A user token, or ``Authorization: Apikey <WA_API_KEY>`` (health, stats, metrics)."""
+    deps = _services(request)
     scheme, credentials = _authorization(request)
     if scheme != "apikey":
         return _plain_parameters(request, await _bearer(request, deps))

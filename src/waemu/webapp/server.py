@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from waemu.gc_pauses import freeze_startup_objects
 from waemu.settings import Settings
 from waemu.webapp.app import create_app
 from waemu.webapp.certificate import select_certificate
@@ -58,5 +59,6 @@ def serve(settings: Settings) -> int:
     scheme = "https" if settings.web_tls else "http"
     log.info("webapp serving %s on %s:%s", scheme, settings.web_host, settings.web_port)
     server = _Server(config)
+    freeze_startup_objects()
     server.run()
     return 0 if server.started else 1
