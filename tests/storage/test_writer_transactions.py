@@ -135,7 +135,7 @@ async def test_sqlite_checkpoints_copy_the_log_into_the_database_file(
 ) -> None:
     await store.writer.add_many("messages", [row(f"c{i}") for i in range(50)])
     copy = tmp_path / "copy.db"
-    for _ in range(50):  # within a few checkpoint periods
+    for _ in range(50):  # within a few checkpoint periods (one a second)
         await asyncio.sleep(0.1)
         shutil.copyfile(sqlite_path(store.db), copy)  # the file alone, without its -wal
         with sqlite3.connect(copy) as conn:

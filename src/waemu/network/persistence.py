@@ -17,9 +17,10 @@ transaction and is called before the network acknowledges what created it (the a
 ``messages.send``, the control API's answer); what no one waits for (receipts produced by
 timers, acknowledged pushes) is committed by a background flush ``FLUSH_DELAY`` later. In WAL
 mode with ``synchronous=NORMAL`` a commit is a ``write()`` to the log and no ``fsync``, so
-commits run on the event loop; the only ``fsync`` is SQLite's checkpoint, once per ~4 MB of
-log. The data survives the process being killed at any moment; a power loss can take the
-transactions since the last checkpoint (the network is a test double, not a bank).
+commits run on the event loop; the only ``fsync`` is the checkpoint's, in a thread of its own
+(``waemu/sqlite_checkpoints.py``). The data survives the process being killed at any moment;
+a power loss can take the transactions since the last checkpoint (the network is a test
+double, not a bank).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 import orjson
 
 from waemu.network.sqlite_batch import batched
+from waemu.sqlite_checkpoints import Checkpoints
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,11 @@ class PendingStore:
         self._db: sqlite3.Connection | None = sqlite3.connect(target, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._checkpoints: Checkpoints | None = None
+        if directory is not None:  # checkpoints in a thread, not inside a commit on the loop
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpoints = Checkpoints(directory / FILE_NAME)
+            self._checkpoints.start()
         self._db.executescript(SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._ops: list[tuple[str, tuple[Any, ...]]] = []
@@ -351,6 +358,8 @@ class PendingStore:
         """Commit what is buffered and close the database (shutdown)."""
         if self._db is None:
             return
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         self.commit()
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()

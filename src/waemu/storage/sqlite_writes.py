@@ -14,7 +14,7 @@ Two things would stall the loop and are kept off it:
   another connection holds the lock, the writer yields and tries again, so the other
   transaction (whose statements need the loop) can finish;
 - checkpoints (copying the log into the database file, with an fsync): automatic
-  checkpoints are off on this connection and a background task runs them in a thread.
+  checkpoints are off on this connection and a thread runs them (``sqlite_checkpoints``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -33,14 +32,12 @@ from sqlalchemy.engine import Connection, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import StaticPool
 
-from waemu.background import stop_task
+from waemu.sqlite_checkpoints import Checkpoints
 
 log = logging.getLogger(__name__)
 
 # How long a batch waits for the write lock another connection holds before it fails.
 LOCK_WAIT_SECONDS = 10.0
-# How often the log is copied into the database file.
-CHECKPOINT_SECONDS = 1.0
 
 
 class DirectSession(AsyncSession):
@@ -88,13 +85,13 @@ class SqliteWrites:
         sa.event.listen(self.engine, "connect", _pragmas)
         self._connection: Connection | None = None
         self._session: DirectSession | None = None
-        self._checkpoints: asyncio.Task[None] | None = None
+        self._checkpoints = Checkpoints(path)
 
     def start(self) -> None:
         """Connect and start the checkpoints."""
         self._connection = self.engine.connect()
         self._session = DirectSession(self._connection)
-        self._checkpoints = asyncio.create_task(self._run_checkpoints(), name="sqlite-checkpoint")
+        self._checkpoints.start()
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
@@ -125,29 +122,12 @@ class SqliteWrites:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.02)
 
-    async def _run_checkpoints(self) -> None:
-        while True:
-            await asyncio.sleep(CHECKPOINT_SECONDS)
-            try:
-                await asyncio.to_thread(self._checkpoint)
-            except sqlite3.Error:
-                log.warning("SQLite checkpoint failed", exc_info=True)
-
-    def _checkpoint(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=1.0)
-        try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            connection.close()
-
     async def stop(self) -> None:
-        """Stop the checkpoints, run a last one and close the connection."""
-        await stop_task(self._checkpoints)
-        self._checkpoints = None
+        """Stop the checkpoints and close the connection (SQLite checkpoints at the close of
+        the database's last connection)."""
+        await asyncio.to_thread(self._checkpoints.stop)
         if self._connection is not None:
             self._connection.close()
             self._connection = None
             self._session = None
-        with contextlib.suppress(sqlite3.Error):
-            await asyncio.to_thread(self._checkpoint)
         self.engine.dispose()
