@@ -237,6 +237,7 @@ class Startup:
         assert progress.login_at is not None
         deadline = progress.login_at + self.cap_seconds
         while True:
+            self._changed.clear()  # before the checks: a change during them is not lost
             if progress.offline_complete:
                 progress.webhooks_waiting = waiting = await self._undelivered()
                 if waiting == 0:
@@ -252,7 +253,6 @@ class Startup:
                     progress.webhooks_waiting,
                 )
                 return
-            self._changed.clear()
             await wait_event(self._changed, POLL_SECONDS)
 
     async def _undelivered(self) -> int:

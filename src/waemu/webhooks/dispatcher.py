@@ -143,6 +143,9 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the round: a wake during it (a row committed after its query)
+            # leaves the event set, so the next round starts at once instead of a poll later.
+            self._wake.clear()
             try:
                 delivered_any = await self.round()
             except Exception:
@@ -150,7 +153,6 @@ class Dispatcher:
                 delivered_any = False
             if delivered_any:
                 continue
-            self._wake.clear()
             await wait_event(self._wake, IDLE_POLL_SECONDS)
 
     async def round(self) -> bool:
