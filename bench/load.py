@@ -332,11 +332,12 @@ def wait_for_webhooks(hooks: WebhookCounter, expected: int, ended: float) -> str
 
 
 def report(engines: list[str], seconds: int, connections: int, rate: float) -> None:
-    """The whole table in one run: the ceiling, then per engine closed and open loop, each
+    """The whole table in one run: per engine the ceiling, then closed and open loop, each
     without and with webhooks."""
-    ceiling = measure_ceiling(seconds, connections)
-    print(f"ceiling (bench/ceiling.py, {connections} connections): {ceiling:.0f} req/s")
     for engine in engines:
+        # Measured again before each engine: a shared machine's speed drifts within minutes.
+        ceiling = measure_ceiling(seconds, connections)
+        print(f"ceiling (bench/ceiling.py, {connections} connections): {ceiling:.0f} req/s")
         for with_hooks in (False, True):
             emulator = Emulator(engine)  # a fresh database for each half
             hooks = WebhookCounter() if with_hooks else None
