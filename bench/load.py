@@ -418,7 +418,7 @@ def main() -> None:
         emulator = Emulator(engine)
         hooks = WebhookCounter() if args.webhooks else None
         try:
-            if args.endpoint == "messages":
+            if args.endpoint == "messages" or args.open_loop:
                 emulator.register()
             if hooks is not None:
                 emulator.point_webhooks(hooks.url)
