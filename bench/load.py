@@ -8,6 +8,11 @@ inside the customer-service window that goes all the way: persisted, handed to t
 delivered and read, each receipt persisted. After the run the script waits for the receipts
 and reports how many messages ended ``read`` and how long that took.
 
+``--open-loop`` sends at ``--rate`` messages/s instead (``bench/open_loop.py``: latency from
+each request's due time). ``--report --engine all`` runs the whole table of
+docs/performance.md in one go: per engine the ceiling (``bench/ceiling.py``), then closed and
+open loop, each without and with webhooks, each with its ratio to the ceiling.
+
 Prints requests/s and latency percentiles. Numbers go to docs/performance.md; nothing here is
 asserted by the test suite.
 """
