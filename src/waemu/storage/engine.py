@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from waemu.settings import DatabaseSettings
 from waemu.storage.server_writes import ServerWrites
-from waemu.storage.sqlite_writes import SqliteWrites
+from waemu.storage.sqlite_writes import SqliteWrites, connection_pragmas
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +122,7 @@ async def drop_database(db: DatabaseSettings) -> None:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+    connection_pragmas(dbapi_conn, busy_ms=5000, autocheckpoint=True)
 
 
 def create_engine(db: DatabaseSettings) -> AsyncEngine:

@@ -64,14 +64,21 @@ class DirectSession(AsyncSession):
         return self.connection_.scalars(statement, params)
 
 
-def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+def connection_pragmas(dbapi_conn: Any, *, busy_ms: int, autocheckpoint: bool) -> None:
+    """Every connection to the embedded database: WAL, no fsync per commit, foreign keys."""
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=0")  # never wait for the lock on the loop
-    cursor.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in a thread
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+    if not autocheckpoint:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
+
+
+def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Never wait for the lock on the loop; checkpoints run in a thread.
+    connection_pragmas(dbapi_conn, busy_ms=0, autocheckpoint=False)
 
 
 class SqliteWrites:
