@@ -56,11 +56,12 @@ ENDPOINTS = {
     ),
 }
 CUSTOMER = "16315551001"
+ROLES = ("network", "coreapp", "webapp")
 
 
 def start(env: dict[str, str], log_dir: Path) -> list[subprocess.Popen[bytes]]:
     procs = []
-    for role in ("network", "coreapp", "webapp"):
+    for role in ROLES:
         log = (log_dir / f"{role}.log").open("wb")
         procs.append(
             subprocess.Popen([sys.executable, "-m", "waemu", role], env=env, stdout=log, stderr=log)
@@ -313,6 +314,23 @@ class Emulator:
         request = build_request(self.base + path, "POST", headers, json.dumps(body).encode())
         return asyncio.run(run_open_loop(self.base + path, request, rate, seconds))
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each process has used so far, from ``/proc``."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for role, proc in zip(ROLES, self.procs, strict=True):
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[role] = (int(fields[11]) + int(fields[12])) / tick
+        return used
+
+    def cpu_per_message(self, before: dict[str, float], messages: int) -> str:
+        """CPU ms per message of each process since ``before``."""
+        after = self.cpu_seconds()
+        return "cpu ms/message: " + " ".join(
+            f"{role}={1000 * (after[role] - before[role]) / max(messages, 1):.2f}"
+            for role in ROLES
+        )
+
     def stop(self) -> None:
         for proc in reversed(self.procs):
             proc.terminate()
@@ -367,6 +385,7 @@ def _report_engine(
 ) -> None:
     label = f"{emulator.engine}{' +webhooks' if hooks is not None else ''}"
     before = hooks.events if hooks is not None else 0
+    cpu = emulator.cpu_seconds()
     out = run_wrk(emulator.base, emulator.token, "messages", seconds, connections)
     ended = time.monotonic()
     figures = wrk_figures(out)
@@ -378,6 +397,7 @@ def _report_engine(
     if hooks is not None:
         print(f"  {wait_for_webhooks(hooks, before + 2 * int(figures['requests']), ended)}")
     print(f"  {settle(emulator.env, ended)}")
+    print(f"  {emulator.cpu_per_message(cpu, int(figures['requests']))}")
     before = hooks.events if hooks is not None else 0
     result = emulator.open_loop(rate, seconds)
     ended = time.monotonic()
@@ -427,6 +447,7 @@ def main() -> None:
                 emulator.register()
             if hooks is not None:
                 emulator.point_webhooks(hooks.url)
+            cpu = emulator.cpu_seconds()
             if args.open_loop:
                 result = emulator.open_loop(args.rate, args.seconds)
                 ended = time.monotonic()
@@ -448,6 +469,7 @@ def main() -> None:
                 print(wait_for_webhooks(hooks, 2 * accepted, ended))
             if args.endpoint == "messages" or args.open_loop:
                 print(settle(emulator.env, ended))
+            print(emulator.cpu_per_message(cpu, accepted))
         finally:
             if hooks is not None:
                 hooks.stop()

@@ -3,11 +3,13 @@ anything → webapp are forbidden), checked by importing each package in a fresh
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
 import sys
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +32,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "waemu.storage": (*WEB_STACK, "waemu.webapp"),
     "waemu.protocol": ("sqlalchemy", "fastapi", "waemu.webapp", "waemu.coreapp", "waemu.storage"),
     "waemu.errors": ("sqlalchemy", "fastapi", "waemu.webapp", "waemu.coreapp", "waemu.storage"),
+    # The outbox and its dispatcher sit below the coreapp's services, which wire them up.
+    "waemu.webhooks": (*WEB_STACK, "waemu.webapp", "waemu.coreapp"),
     # A user's test process loads the client and the plugin, never the emulator's servers.
     "waemu.network.client": SERVERS,
     "waemu.testing": SERVERS,
@@ -104,3 +108,81 @@ def test_layering_check_names_offender_when_a_forbidden_import_happens() -> None
     problems = violations(pulled, ("sqlalchemy", "waemu.webapp"))
     assert len(problems) == 1
     assert problems[0].startswith("waemu.storage.engine imports sqlalchemy (pulled in ")
+
+
+def module_sources(src: Path) -> dict[str, str]:
+    """Every module under ``src`` by dotted name, with its source."""
+    found = {}
+    for path in src.rglob("*.py"):
+        parts = path.relative_to(src).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path.read_text()
+    return found
+
+
+def import_graph(sources: dict[str, str], package: str) -> dict[str, set[str]]:
+    """Which of ``package``'s modules each one imports, ``TYPE_CHECKING`` imports included
+    (a circle hidden behind them is still a circle in the design)."""
+    graph: dict[str, set[str]] = {name: set() for name in sources}
+    for name, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [f"{node.module}.{alias.name}" for alias in node.names]
+                targets = [t if t in sources else node.module for t in targets]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            graph[name] |= {
+                t for t in targets if t in sources and t != name and matches(t, package)
+            }
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or around a circle (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_of_the_package_imports_itself_around_a_circle() -> None:
+    src = Path(__file__).resolve().parents[1] / "src"
+    graph = import_graph(module_sources(src), "waemu")
+    assert len(graph) > 150
+    assert circles(graph) == []
+
+
+def test_circle_check_finds_a_circle_behind_type_checking() -> None:
+    sources = {
+        "waemu.a": "from waemu import b",
+        "waemu.b": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from waemu.c import C",
+        "waemu.c": "import waemu.a\nfrom waemu.d import D",
+        "waemu.d": "",
+    }
+    assert circles(import_graph(sources, "waemu")) == [["waemu.a", "waemu.b", "waemu.c"]]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from waemu.network.contact_ops import ContactDirectory
+from waemu.network.contact_directory import ContactDirectory
 from waemu.network.messaging import DAY, Messaging
 from waemu.network.world import World
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from waemu.network import persistence
-from waemu.network.contact_ops import ContactDirectory
+from waemu.network.contact_directory import ContactDirectory
 from waemu.network.messaging import Messaging
 from waemu.network.persistence import BlobRecord, PendingStore, Timer
 from waemu.network.sqlite_batch import batched

@@ -11,7 +11,7 @@ from tests.webapp.assertions import assert_error, assert_ok
 from tests.webapp.helpers import StackFactory, create_user
 from tests.webapp.postman import requests_for, send
 from tests.webapp.restarts import restart_core
-from waemu.coreapp.services.settings import ApplicationSettings
+from waemu.application_settings import ApplicationSettings
 from waemu.storage import engine as db_engine
 from waemu.storage.repos import config
 

@@ -51,7 +51,7 @@ from waemu.coreapp.services.passwords import Hasher
 from waemu.coreapp.services.photo import PhotoService
 from waemu.coreapp.services.profile import ProfileService
 from waemu.coreapp.services.settings import SettingsService
-from waemu.coreapp.services.stats import AppStats, watch
+from waemu.coreapp.services.stats import AppStats
 from waemu.coreapp.services.stickerpacks import StickerPacksService
 from waemu.coreapp.services.support import SupportService
 from waemu.coreapp.services.templates import TemplatesService
@@ -209,6 +209,7 @@ class CoreApp:
             timeout=self.settings.webhook_timeout_seconds,
             retry_horizon=timedelta(seconds=self.settings.webhook_retry_horizon_seconds),
             tls=webhook_ca.context,
+            observer=self.stats,
         )
         webhook_ca.subscribe(self.webhooks.use_tls)
         self._pushes.update(
@@ -239,7 +240,6 @@ class CoreApp:
         self.link.startup = support.startup = self.startup
         self._pushes.update(self.startup.pushes())
         # Stats and the garbage collectors (spec §10.2, §10.5; docs/stats.md).
-        watch(self.webhooks, self.stats)
         self.messages.listeners.append(self.stats.on_stored)
         outbound = self.outbound
         self.dispatcher.register(

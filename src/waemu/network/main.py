@@ -20,7 +20,7 @@ from waemu.network import (
     live,
     message_ops,
     stickers,
-    templates,
+    template_ops,
 )
 from waemu.network.control import create_control_app
 from waemu.network.server import NetworkServer
@@ -48,7 +48,7 @@ def build(settings: Settings) -> tuple[World, NetworkServer]:
     contact_ops.install(server, world)
     message_ops.install(server, world)
     inbound_ops.install(server, world)
-    templates.install(server, world)
+    template_ops.install(server, world)
     stickers.install(server)
     live.install(server, world)
     return world, server

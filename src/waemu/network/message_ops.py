@@ -16,7 +16,7 @@ from typing import Any
 
 from waemu.background import stop_tasks
 from waemu.errors import ApiError
-from waemu.network.contact_ops import ContactDirectory
+from waemu.network.contact_directory import ContactDirectory
 from waemu.network.messaging import Messaging
 from waemu.network.offline import Backlog, OfflineSwitches
 from waemu.network.persistence import PendingStore, Queued

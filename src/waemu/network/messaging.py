@@ -25,7 +25,7 @@ from typing import Any
 from waemu.ids import inbound_message_id
 from waemu.network import numbers
 from waemu.network.billing import DAY, Conversation, billing, error_object
-from waemu.network.contact_ops import ContactDirectory
+from waemu.network.contact_directory import ContactDirectory
 from waemu.network.customers import Customer
 from waemu.network.inboxes import Inboxes
 from waemu.network.media_blobs import MediaBlobs

@@ -23,16 +23,15 @@ import ssl
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from waemu.application_settings import ApplicationSettings
 from waemu.background import stop_task, wait_event
 from waemu.clock import Clock
-from waemu.coreapp.services.settings import ApplicationSettings
-from waemu.coreapp.services.stats import record_callback, record_given_up
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import webhooks as repo
 from waemu.webhooks.retry import backoff_seconds, past_horizon
@@ -62,6 +61,14 @@ def merge(kind: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+class DeliveryObserver(Protocol):
+    """Who counts the POSTs (the coreapp's stats, spec §10.2 ``callback_requests``)."""
+
+    def record_callback(self, kind: str, ok: bool, elapsed_ms: float) -> None: ...
+
+    def record_given_up(self, kind: str, count: int) -> None: ...
+
+
 class Dispatcher:
     """Delivers the outbox."""
 
@@ -76,6 +83,7 @@ class Dispatcher:
         retry_horizon: timedelta = RETRY_HORIZON,
         transport: httpx.AsyncBaseTransport | None = None,
         tls: ssl.SSLContext | None = None,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self.sessions = sessions
         self.writer = writer
@@ -84,6 +92,7 @@ class Dispatcher:
         self.settings = settings
         self.timeout = timeout
         self.retry_horizon = retry_horizon
+        self.observer = observer
         self._transport = transport
         self._tls = tls or client_context(None)
         self._tls_changed = False
@@ -194,7 +203,8 @@ class Dispatcher:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         elapsed = int((time.monotonic() - started) * 1000)
-        record_callback(self, rows[0].kind, error is None, elapsed)  # callback_requests, §10.2
+        if self.observer is not None:  # callback_requests, spec §10.2
+            self.observer.record_callback(rows[0].kind, error is None, elapsed)
         now = self.clock.now()
         next_at = None
         retry: list[dict[str, Any]] = []
@@ -229,7 +239,8 @@ class Dispatcher:
         if self.on_attempt is not None:
             self.on_attempt()
         if given_up:
-            record_given_up(self, rows[0].kind, len(given_up))
+            if self.observer is not None:
+                self.observer.record_given_up(rows[0].kind, len(given_up))
             log.warning(
                 "webhook POST failed (%s); gave up on %d notification(s): their next retry "
                 "would come more than %s after they were written (the retry horizon)",

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -22,9 +22,6 @@ from waemu.background import stop_task
 from waemu.clock import Clock
 from waemu.errors import ApiError
 from waemu.storage.repos import webhooks as repo
-
-if TYPE_CHECKING:
-    from waemu.coreapp.network_link import NetworkLink
 
 log = logging.getLogger(__name__)
 
@@ -169,12 +166,23 @@ def network_pushes(
     }
 
 
+class NoticeLink(Protocol):
+    """The link to the network the notices go over (the coreapp's ``NetworkLink``)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def call(
+        self, op: str, args: dict[str, Any] | None = None, wait: float = 30.0
+    ) -> Any: ...
+
+
 class AttemptNotices:
     """Tells the network that webhook POSTs happened (``webhooks.attempted``), at most once
     per ``NOTICE_SECONDS``: the dispatcher calls ``poke`` after each POST, which costs the
     delivery nothing; a notice that cannot be sent is dropped (only watchers miss it)."""
 
-    def __init__(self, link: NetworkLink) -> None:
+    def __init__(self, link: NoticeLink) -> None:
         self.link = link
         self._count = 0
         self._wake = asyncio.Event()

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from waemu.application_settings import ApplicationSettings
 from waemu.clock import Clock
-from waemu.coreapp.services.settings import ApplicationSettings
 from waemu.storage.repos import webhooks as repo
 
 FILTERED = ("sent", "delivered", "read")

@@ -39,10 +39,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from waemu import media_files
+from waemu.application_settings import ApplicationSettings
 from waemu.background import stop_task, wait_event, wait_tasks
 from waemu.clock import Clock
 from waemu.coreapp.services import message_status as st
-from waemu.coreapp.services.settings import ApplicationSettings
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import media as media_repo
 from waemu.storage.repos import messages as messages_repo

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from waemu.application_settings import ApplicationSettings
 from waemu.clock import Clock
-from waemu.coreapp.services.settings import ApplicationSettings
 from waemu.errors import ApiError
 from waemu.storage.repos import contacts as repo
 from waemu.storage.tables import ContactIdentityRow

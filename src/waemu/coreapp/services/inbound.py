@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from waemu.application_settings import ApplicationSettings
 from waemu.coreapp.services.identity import IdentityService
 from waemu.coreapp.services.media import MediaInfo, MediaService, canonical_id
-from waemu.coreapp.services.settings import ApplicationSettings
 from waemu.errors import ApiError, receipt_error
 
 if TYPE_CHECKING:

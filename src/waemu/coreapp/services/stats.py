@@ -11,7 +11,6 @@ docs/stats.md lists every stat and what it counts.
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -164,30 +163,6 @@ class AppStats:
 
 def _part(timings: Mapping[Labels, list[float]], index: int) -> dict[Labels, float]:
     return {labels: round(values[index], 3) for labels, values in timings.items()}
-
-
-# Webhook dispatchers report their POSTs and give-ups here (webhooks/dispatcher.py cannot
-# know the stats).
-_WATCHED: weakref.WeakKeyDictionary[object, AppStats] = weakref.WeakKeyDictionary()
-
-
-def watch(dispatcher: object, stats: AppStats) -> None:
-    """Count the webhook POSTs of ``dispatcher`` in ``stats``."""
-    _WATCHED[dispatcher] = stats
-
-
-def record_callback(dispatcher: object, kind: str, ok: bool, elapsed_ms: float) -> None:
-    """Called by a webhook dispatcher after each POST."""
-    stats = _WATCHED.get(dispatcher)
-    if stats is not None:
-        stats.record_callback(kind, ok, elapsed_ms)
-
-
-def record_given_up(dispatcher: object, kind: str, count: int) -> None:
-    """Called by a webhook dispatcher when it gives up on notifications."""
-    stats = _WATCHED.get(dispatcher)
-    if stats is not None:
-        stats.record_given_up(kind, count)
 
 
 # The real db_contacts labels, from the contact store's answers (spec §6, §10.2).
