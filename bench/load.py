@@ -57,6 +57,25 @@ ENDPOINTS = {
 }
 CUSTOMER = "16315551001"
 ROLES = ("network", "coreapp", "webapp")
+DATABASE_PROCESSES = {"postgres": ("postgres",), "mysql": ("mariadbd", "mysqld")}
+
+
+def process_name(pid: int) -> str:
+    """The command name of a process ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) a process has used (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start(env: dict[str, str], log_dir: Path) -> list[subprocess.Popen[bytes]]:
@@ -315,20 +334,22 @@ class Emulator:
         return asyncio.run(run_open_loop(self.base + path, request, rate, seconds))
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) each process has used so far, from ``/proc``."""
-        tick = os.sysconf("SC_CLK_TCK")
-        used = {}
-        for role, proc in zip(ROLES, self.procs, strict=True):
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[role] = (int(fields[11]) + int(fields[12])) / tick
+        """CPU time (user + system) used so far by each process, and by the database server's
+        processes (``mariadbd``, ``postgres``; SQLite runs inside the coreapp)."""
+        used = {role: process_cpu(proc.pid) for role, proc in zip(ROLES, self.procs, strict=True)}
+        servers = DATABASE_PROCESSES.get(self.engine, ())
+        used["database"] = sum(
+            process_cpu(int(entry.name))
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and process_name(int(entry.name)) in servers
+        )
         return used
 
     def cpu_per_message(self, before: dict[str, float], messages: int) -> str:
         """CPU ms per message of each process since ``before``."""
         after = self.cpu_seconds()
         return "cpu ms/message: " + " ".join(
-            f"{role}={1000 * (after[role] - before[role]) / max(messages, 1):.2f}"
-            for role in ROLES
+            f"{name}={1000 * (after[name] - before[name]) / max(messages, 1):.2f}" for name in after
         )
 
     def stop(self) -> None:
@@ -399,12 +420,14 @@ def _report_engine(
     print(f"  {settle(emulator.env, ended)}")
     print(f"  {emulator.cpu_per_message(cpu, int(figures['requests']))}")
     before = hooks.events if hooks is not None else 0
+    cpu = emulator.cpu_seconds()
     result = emulator.open_loop(rate, seconds)
     ended = time.monotonic()
     print(f"{label}: {result.summary()}")
     if hooks is not None:
         print(f"  {wait_for_webhooks(hooks, before + 2 * len(result.latencies), ended)}")
     print(f"  {settle(emulator.env, ended)}")
+    print(f"  {emulator.cpu_per_message(cpu, len(result.latencies))}")
 
 
 def main() -> None:
