@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from waemu import ids
 from waemu.errors import ApiError
+from waemu.webapp.app import framework_options
 from waemu.webapp.schemas.messages import validate_message
 
 META = {"api_status": "stable", "version": "v2.53.2"}
@@ -27,7 +28,7 @@ META = {"api_status": "stable", "version": "v2.53.2"}
 
 def create_app() -> FastAPI:
     """The bare endpoint."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **framework_options())
 
     @app.post("/v1/messages")
     async def send_message(request: Request) -> Response:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -37,6 +39,15 @@ from waemu.webapp.routing import LiteralPaths
 from waemu.webapp.tokens import SigningKeys, Tokens
 
 
+def framework_options() -> dict[str, Any]:
+    """Options of ``FastAPI()`` for a hot path: recent FastAPI releases look up OpenTelemetry's
+    global providers on every request unless told there is nothing to record (the webapp
+    keeps its own metrics, spec §10.3); older ones have no such option."""
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    return {}
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """Build the webapp for ``settings``."""
     core = CoreClient(
@@ -60,6 +71,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
+        **framework_options(),
     )
     api_docs.install(app)  # /docs without a CDN
     openapi_build.install(app)  # /openapi.json from webapp/openapi.py

@@ -140,8 +140,7 @@ class Dispatcher:
         await repo.delivered(session, [i for done, *_ in outcomes for i in done])
         await repo.retry_later(session, [c for _done, retry, *_ in outcomes for c in retry])
         await repo.give_up(session, [i for _d, _r, given_up, _a in outcomes for i in given_up])
-        for *_, attempt in outcomes:
-            await repo.journal(session, attempt)
+        await repo.journal(session, [attempt for *_, attempt in outcomes])
 
     async def stop(self) -> None:
         """Stop; what was not delivered stays in the outbox."""

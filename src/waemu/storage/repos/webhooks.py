@@ -13,6 +13,7 @@ from waemu.storage.tables import WebhookAttemptRow, WebhookRow
 OUTBOX: sa.Table = WebhookRow.__table__  # type: ignore[assignment]
 ATTEMPTS: sa.Table = WebhookAttemptRow.__table__  # type: ignore[assignment]
 JOURNAL_LIMIT = 10_000
+PRUNE_EVERY = 1_000  # journal entries between two prunes
 
 _RETRY_LATER = (
     sa.update(OUTBOX)
@@ -69,11 +70,15 @@ async def clear(session: AsyncSession) -> None:
     await session.execute(sa.delete(OUTBOX))
 
 
-async def journal(session: AsyncSession, attempt: dict[str, Any]) -> None:
-    """Record one POST; keep the journal to its last JOURNAL_LIMIT entries."""
-    await session.execute(sa.insert(ATTEMPTS).values(**attempt))
+async def journal(session: AsyncSession, attempts: list[dict[str, Any]]) -> None:
+    """Record POSTs (dicts with the columns of ``webhook_attempts``); keep the journal to its
+    last ``JOURNAL_LIMIT`` entries, pruned each time the ids pass a multiple of
+    ``PRUNE_EVERY``."""
+    if not attempts:
+        return
+    await session.execute(sa.insert(ATTEMPTS), attempts)
     newest = int(await session.scalar(sa.select(sa.func.max(ATTEMPTS.c.id))) or 0)
-    if newest % 1000 == 0:
+    if newest // PRUNE_EVERY != (newest - len(attempts)) // PRUNE_EVERY:
         await session.execute(sa.delete(ATTEMPTS).where(ATTEMPTS.c.id <= newest - JOURNAL_LIMIT))
 
 

@@ -1,0 +1,77 @@
+"""The delivery journal's repository on each engine: the attempts of a batch are written in
+one statement, and the journal keeps its last ``JOURNAL_LIMIT`` entries however the ids pass
+the prune points."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from waemu.settings import Settings
+from waemu.storage import migrate
+from waemu.storage.engine import create_engine, drop_database, wait_and_create_database
+from waemu.storage.repos import webhooks as repo
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+async def database(db_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
+    db = Settings.from_env(db_env).db
+    await wait_and_create_database(db)
+    created = create_engine(db)
+    await migrate.upgrade(created)
+    try:
+        yield created
+    finally:
+        await created.dispose()
+        await drop_database(db)
+
+
+def attempt(n: int) -> dict[str, Any]:
+    return {
+        "at": datetime.now(UTC),
+        "url": "https://example.test/hook",
+        "events": 1,
+        "body": f'{{"n": {n}}}',
+        "status_code": 200,
+        "error": None,
+        "duration_ms": 3,
+        "next_attempt_at": None,
+        "given_up": 0,
+    }
+
+
+async def journal_ids(database: AsyncEngine) -> list[int]:
+    async with database.connect() as conn:
+        rows = await conn.scalars(sa.text("SELECT id FROM webhook_attempts ORDER BY id"))
+        return list(rows.all())
+
+
+async def write(database: AsyncEngine, attempts: list[dict[str, Any]]) -> None:
+    async with database.begin() as conn, AsyncSession(bind=conn) as session:
+        await repo.journal(session, attempts)
+
+
+async def test_journal_keeps_last_entries_when_batches_step_over_prune_points(
+    database: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repo, "JOURNAL_LIMIT", 10)
+    monkeypatch.setattr(repo, "PRUNE_EVERY", 4)
+    written = 0
+    for size in (3, 3, 3, 5, 1, 7):  # ids 1..22: passes 4, 8, 12, 16, 20 inside batches
+        await write(database, [attempt(written + i) for i in range(size)])
+        written += size
+    ids = await journal_ids(database)
+    # Pruned last when the batch 16..22 passed 20: everything up to 22 - 10 went.
+    assert ids == list(range(13, 23))
+
+
+async def test_journal_of_nothing_writes_nothing(database: AsyncEngine) -> None:
+    await write(database, [])
+    assert await journal_ids(database) == []
