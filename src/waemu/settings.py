@@ -163,6 +163,49 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """High availability and multiconnect (spec §13.1, docs/cluster.md): the variables of
+    Meta's multiconnect compose file. Off by default: one coreapp, as before."""
+
+    enabled: bool = False  # WA_APP_MULTICONNECT
+    master: bool = False  # WA_MASTER_NODE
+    hostname: str = "127.0.0.1"  # COREAPP_HOSTNAME: how webapps and peers reach this node
+    port: int = 6250  # the first of COREAPP_EXTERNAL_PORTS: the webapps' socket
+    container_id: str = ""  # WA_CONTAINER_ID, else HOSTNAME (Docker's container id)
+
+    @property
+    def node_id(self) -> str:
+        """The node's key in ``/v1/health``: ``<hostname>:<container-id>`` (spec §10.1)."""
+        return f"{self.hostname}:{self.container_id}"
+
+
+def _cluster(env: Mapping[str, str], engine: str, core_port: int) -> ClusterSettings:
+    enabled = _flag(env, "WA_APP_MULTICONNECT", False)
+    master = _flag(env, "WA_MASTER_NODE", False)
+    if not enabled:
+        return ClusterSettings(master=master)
+    if engine == "SQLITE":
+        raise ConfigError(
+            "WA_APP_MULTICONNECT=1 needs a database the nodes share: set WA_DB_ENGINE to "
+            "PGSQL or MYSQL (SQLite is a file of one process)"
+        )
+    ports = [p.strip() for p in env.get("COREAPP_EXTERNAL_PORTS", "").split(",") if p.strip()]
+    if ports and not all(p.isdigit() and 0 < int(p) < 65536 for p in ports):
+        raise ConfigError(
+            "COREAPP_EXTERNAL_PORTS must be a comma-separated list of ports, got "
+            f"{env['COREAPP_EXTERNAL_PORTS']!r}"
+        )
+    container = env.get("WA_CONTAINER_ID") or env.get("HOSTNAME") or f"pid{os.getpid()}"
+    return ClusterSettings(
+        enabled=True,
+        master=master,
+        hostname=env.get("COREAPP_HOSTNAME") or "127.0.0.1",
+        port=int(ports[0]) if ports else core_port,
+        container_id=container,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class WebLimits:
     """The limits of the webapp's HTTP connections (``WA_WEB_*``, docs/security.md); the
     defaults are those of the Apache server in front of the real webapp's PHP."""
@@ -183,6 +226,7 @@ class Settings:
     data_dir: Path = Path("data")
     media_dir: Path = Path("data/media")
     db: DatabaseSettings = field(default_factory=DatabaseSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     # The internal socket (spec §1.2: the webapp reaches the coreapp on port 6250).
     core_host: str = "127.0.0.1"
     core_port: int = 6250
@@ -248,6 +292,7 @@ class Settings:
             sqlite_dir=data_dir,
             wait_seconds=_float(env, "WA_DB_WAIT_SECONDS", 60.0),
         )
+        core_port = _int(env, "WACORE_PORT", 6250)
         version = env.get("WA_API_VERSION") or "2.53.2"
         api_key = env.get("WA_API_KEY") or None
         if api_key is not None and not 12 <= len(api_key) <= 128:
@@ -257,8 +302,9 @@ class Settings:
             data_dir=data_dir,
             media_dir=Path(env.get("WA_MEDIA_DIR") or data_dir / "media"),
             db=db,
+            cluster=_cluster(env, engine, core_port),
             core_host=env.get("WACORE_HOSTNAME") or "127.0.0.1",
-            core_port=_int(env, "WACORE_PORT", 6250),
+            core_port=core_port,
             core_listen=_listen(env.get("WA_TCP_LISTEN_ADDRESS")),
             core_call_timeout=_float(env, "WA_CORE_CALL_TIMEOUT", 30.0),
             core_connect_timeout=_float(env, "WA_CORE_CONNECT_TIMEOUT", 3.0),

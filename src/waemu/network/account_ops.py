@@ -9,6 +9,7 @@ from typing import Any
 from waemu.errors import ApiError
 from waemu.network.server import NetworkServer, Session
 from waemu.network.world import World
+from waemu.protocol.shards import valid_login_shard
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,18 @@ def _text(args: dict[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value:
         raise ApiError(1008, f"Missing required parameter: {name}")
     return value
+
+
+def _shard(args: dict[str, Any]) -> tuple[int | None, int | None]:
+    """A cluster login's shard and shard count (both or neither)."""
+    shard, shards = args.get("shard"), args.get("shards")
+    if shard is None and shards is None:
+        return None, None
+    if not isinstance(shard, int) or not isinstance(shards, int):
+        raise ApiError(1009, "shard and shards must both be integers")
+    if not valid_login_shard(shard, shards):
+        raise ApiError(1009, f"shard {shard} of {shards} is not a shard of the number")
+    return shard, shards
 
 
 def install(server: NetworkServer, world: World) -> None:
@@ -70,13 +83,16 @@ def install(server: NetworkServer, world: World) -> None:
     async def login(session: Session, args: dict[str, Any]) -> dict[str, Any]:
         client_id = session.require_client()
         wa_id = _text(args, "wa_id")
+        shard, shards = _shard(args)
         account = world.accounts.login(
             wa_id=wa_id, secret=_text(args, "secret"), client_id=client_id
         )
         for other in server.logged_in(wa_id):
-            if other is not session and other.peer is not None:
-                other.peer.close()  # one connection per number
-        session.wa_id = wa_id
+            # One connection per number, or per shard of it (spec §13.1).
+            same_place = shard is None or other.shard is None or other.shard == shard
+            if other is not session and other.peer is not None and same_place:
+                other.peer.close()
+        session.wa_id, session.shard, session.shards = wa_id, shard, shards
         for listener in server.login_listeners:
             listener(wa_id)
         return {"wa_id": wa_id, "vname": account.vname}

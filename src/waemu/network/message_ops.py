@@ -55,11 +55,18 @@ class Pusher:
         task.add_done_callback(self._tasks.discard)
 
     def on_login(self, business: str) -> None:
-        """A coreapp logged in: what is queued now is its offline backlog; push it."""
-        queued = len(self.messaging.queues.get(business, ()))
+        """A coreapp logged in: what is queued now for it is its offline backlog; push it."""
+        queue = self.messaging.queues.get(business, ())
         for session in self.server.logged_in(business):
-            session.backlog = Backlog(total=queued, left=queued)
-        log.info("coreapp of %s logged in; %d offline item(s) to hand over", business, queued)
+            if session.backlog is None:  # the new login (the others keep theirs)
+                mine = sum(1 for item in queue if session.serves(customer_of(item)))
+                session.backlog = Backlog(total=mine, left=mine)
+                log.info(
+                    "coreapp of %s logged in%s; %d offline item(s) to hand over",
+                    business,
+                    "" if session.shard is None else f" on shard {session.shard}",
+                    mine,
+                )
         self.kick(business)
 
     async def stop(self) -> None:
@@ -73,26 +80,37 @@ class Pusher:
                 sessions = self.server.logged_in(business)
                 if not sessions:
                     return  # held until the coreapp logs in again (offline messages)
-                session = sessions[0]
-                await self._announce(session, business)
+                for session in sessions:
+                    await self._announce(session, business)
                 wait = self.switches.wait(business)
                 if wait is None:
                     return  # held by the control API: kicked again when released
                 if wait > 0:  # a slow feed; looked at again soon, in case it changes
                     await asyncio.sleep(min(wait, FEED_LOOK_SECONDS))
                     continue
-                items = self.messaging.borrow(business, self.switches.feed(business).batch())
+                batch = self.switches.feed(business).batch()
+                taker = Takers(sessions)
+                items = self.messaging.borrow(business, batch, taker.wanted)
                 if not items:
-                    return
-                if not await self._push(session, items):
-                    self.messaging.give_back(business, items)
-                    if session.open:
-                        return  # the coreapp refused them: kept for the next kick
-                    continue  # that connection is gone; a newer one may be logged in
-                self.messaging.acknowledged(items)
-                self.switches.spent(business, len(items))
-                if session.backlog is not None:
-                    session.backlog.pushed(len(items))
+                    return  # what is left waits for the login of its shard
+                groups: dict[Session, list[Queued]] = {}
+                for item in items:
+                    target = taker(item)
+                    assert target is not None  # borrowed only if wanted
+                    groups.setdefault(target, []).append(item)
+                refused = False
+                for session, group in groups.items():
+                    if not await self._push(session, group):
+                        self.messaging.give_back(business, group)
+                        refused = refused or session.open
+                        continue
+                    self.messaging.acknowledged(group)
+                    self.switches.spent(business, len(group))
+                    if session.backlog is not None:
+                        session.backlog.pushed(len(group))
+                if refused:
+                    return  # a coreapp refused them: kept for the next kick
+                # else: pushed, or that connection is gone and a newer one may be logged in
         finally:
             self._flushing.discard(business)
 
@@ -129,6 +147,30 @@ class Pusher:
             log.info("push to the coreapp failed, kept queued: %s", exc)
             return False
         return True
+
+
+def customer_of(item: Queued) -> str:
+    """The customer a queued receipt or message is about (their shard decides who gets it)."""
+    kind, payload, _seq = item
+    if kind == "messages":
+        return str(payload.get("contact", {}).get("wa_id") or payload["message"].get("from", ""))
+    return str(payload.get("recipient_id") or "")
+
+
+class Takers:
+    """Which open login gets a queued item: the one of its customer's shard, or the only
+    login of a single coreapp; None while that shard has nobody logged in."""
+
+    def __init__(self, sessions: list[Session]) -> None:
+        self.sessions = sessions
+
+    def __call__(self, item: Queued) -> Session | None:
+        customer = customer_of(item)
+        return next((s for s in self.sessions if s.open and s.serves(customer)), None)
+
+    def wanted(self, item: Queued) -> bool:
+        """Whether somebody takes ``item`` now."""
+        return self(item) is not None
 
 
 def backlog_state(session: Session, switches: OfflineSwitches) -> dict[str, Any]:

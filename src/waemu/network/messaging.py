@@ -127,13 +127,24 @@ class Messaging:
         for listener in self._on_queued:
             listener(business)
 
-    def borrow(self, business: str, limit: int = 500) -> list[Queued]:
-        """Up to ``limit`` queued items for ``business``: ``acknowledged`` once the coreapp
-        stored them, or put back with ``give_back``."""
+    def borrow(
+        self, business: str, limit: int = 500, wanted: Callable[[Queued], bool] | None = None
+    ) -> list[Queued]:
+        """Up to ``limit`` queued items for ``business`` (only those ``wanted``, the others
+        keeping their places): ``acknowledged`` once the coreapp stored them, or put back with
+        ``give_back``."""
         queue = self.queues.get(business)
         if not queue:
             return []
-        return [queue.popleft() for _ in range(min(limit, len(queue)))]
+        if wanted is None:
+            return [queue.popleft() for _ in range(min(limit, len(queue)))]
+        taken: list[Queued] = []
+        kept: deque[Queued] = deque()
+        while queue and len(taken) < limit:
+            item = queue.popleft()
+            (taken if wanted(item) else kept).append(item)
+        queue.extendleft(reversed(kept))
+        return taken
 
     def take(self, business: str, limit: int = 500) -> list[tuple[str, dict[str, Any]]]:
         """Up to ``limit`` queued items for ``business`` as (kind, item), gone for good."""

@@ -1,8 +1,9 @@
 """The network's socket: coreapps connect here as the real coreapp connects to WhatsApp.
 
 A connection starts anonymous (``hello``), may register a number, and logs in with
-``account.login``; only one coreapp is logged in per number at a time. Operations are
-registered by area modules (``register``) and receive the calling session.
+``account.login``: one coreapp per number, or in a multiconnect cluster one per shard of the
+number (``shard``/``shards``, protocol/shards.py), the primary master on the control shard.
+Operations are registered by area modules (``register``) and receive the calling session.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from waemu.errors import ApiError
 from waemu.network.offline import Backlog, OfflineSwitches
 from waemu.protocol.peer import Peer
+from waemu.protocol.shards import CONTROL_SHARD, shard_of
 
 if TYPE_CHECKING:
     from waemu.network.messaging import Messaging
@@ -33,7 +35,16 @@ class Session:
         self.peer: Peer | None = None
         self.client_id: str | None = None
         self.wa_id: str | None = None  # set once logged in
+        # A cluster's login: its shard (-1 the control shard) of ``shards``; None for one coreapp.
+        self.shard: int | None = None
+        self.shards: int | None = None
         self.backlog: Backlog | None = None  # what its login found queued (offline.py)
+
+    def serves(self, customer: str) -> bool:
+        """Whether this login gets ``customer``'s messages and receipts."""
+        if self.shard is None or self.shards is None:
+            return True
+        return self.shard != CONTROL_SHARD and shard_of(customer, self.shards) == self.shard
 
     @property
     def open(self) -> bool:

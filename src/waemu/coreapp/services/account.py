@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waemu import ids
 from waemu.errors import ApiError
+from waemu.protocol.shards import SHARD_COUNTS
 from waemu.storage.repos import config
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ REGISTRATION = "account.registration"  # cc, phone_number, wa_id, vname, secret,
 PENDING = "account.pending"  # the number a code was requested for
 SHARDS = "account.shards"
 TWO_STEP = "account.two_step"
-SHARD_COUNTS = (1, 2, 4, 8, 16, 32)
 
 
 class AccountService:
