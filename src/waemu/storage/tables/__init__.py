@@ -1,5 +1,11 @@
 """Every table, imported so that ``Base.metadata`` knows them all."""
 
+from waemu.storage.tables.cluster import (
+    ClusterCounterRow,
+    ClusterLeaseRow,
+    ClusterNodeRow,
+    ClusterShardRow,
+)
 from waemu.storage.tables.config import ConfigRow
 from waemu.storage.tables.contacts import ContactIdentityRow, ContactRow
 from waemu.storage.tables.media import MediaRow
@@ -10,6 +16,10 @@ from waemu.storage.tables.users import RevokedTokenRow, UserRow
 from waemu.storage.tables.webhooks import WebhookAttemptRow, WebhookRow
 
 __all__ = [
+    "ClusterCounterRow",
+    "ClusterLeaseRow",
+    "ClusterNodeRow",
+    "ClusterShardRow",
     "ConfigRow",
     "ContactIdentityRow",
     "ContactRow",
