@@ -31,6 +31,8 @@ def _apply_flags(args: argparse.Namespace) -> None:
         os.environ["WA_WEB_PORT"] = str(args.port)
     if getattr(args, "data_dir", None):
         os.environ["WA_DATA_DIR"] = args.data_dir
+    if getattr(args, "cluster", None) is not None:
+        os.environ["WA_APP_MULTICONNECT"] = "1"  # SQLite is refused with a clear error
 
 
 def _migrate(settings: Settings) -> int:
@@ -100,6 +102,15 @@ def _parser() -> argparse.ArgumentParser:
         p = commands[name]
         p.add_argument("--http", action="store_true", help="serve plain HTTP (WA_WEB_TLS=0)")
         p.add_argument("--port", type=int, help="port of the webapp (WA_WEB_PORT)")
+    commands["run"].add_argument(
+        "--cluster",
+        type=int,
+        nargs="?",
+        const=3,
+        metavar="COREAPPS",
+        help="a multiconnect cluster: two masters, COREAPPS coreapps (3) and two webapps on "
+        "PostgreSQL or MySQL (WA_DB_ENGINE); see docs/cluster.md",
+    )
     cert = commands["cert"]
     cert.add_argument("--cc", required=True, help="country calling code, e.g. 1")
     cert.add_argument("--phone-number", required=True, help="national number, e.g. 6315550100")
@@ -123,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from waemu.supervisor import supervise
 
-        return supervise(settings)
+        return supervise(settings, args.cluster)
     if args.command == "network":
         from waemu.network.main import serve as serve_network
 
@@ -136,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "webapp":
         from waemu.webapp.server import serve as serve_webapp
 
+        if settings.cluster.enabled:
+            # The webapps of a cluster read where to send each call from the shared database.
+            from waemu.storage.cluster_map import DatabaseMap
+
+            return serve_webapp(settings, DatabaseMap(settings.db))
         return serve_webapp(settings)
     if args.command == "migrate" or settings.db_upgrade:
         # WA_DB_UPGRADE=1 makes the coreapp image a one-shot schema upgrade (spec §1.5).

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from waemu.background import stop_task
 from waemu.clock import Clock, SystemClock
 from waemu.coreapp import inbox_requests
+from waemu.coreapp.cluster import ClusterNode
 from waemu.coreapp.dispatch import Dispatcher
 from waemu.coreapp.handlers import account as account_handlers
 from waemu.coreapp.handlers import auth as auth_handlers
@@ -62,7 +63,7 @@ from waemu.errors import ApiError
 from waemu.gc_pauses import freeze_startup_objects
 from waemu.settings import Settings
 from waemu.storage import engine as db_engine
-from waemu.storage import migrate
+from waemu.storage import init_lock, migrate
 from waemu.storage.batch import BatchWriter
 from waemu.storage.repos import webhooks as webhook_repo
 from waemu.storage.server_writes import ServerWrites
@@ -99,22 +100,27 @@ class CoreApp:
         self.webhooks: WebhookDispatcher | None = None
         self.webhook_notices: webhook_journal.AttemptNotices | None = None
         self.gc: GarbageCollector | None = None
+        self.cluster: ClusterNode | None = None  # in a cluster (WA_APP_MULTICONNECT=1)
         self.stats = AppStats()  # spec §10.2: in memory, from the first request on
         self.dispatcher.observe = self.stats.observe_operation
         self._pushes: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {}
-        self.dispatcher.register(health_handlers.operations(self.readiness))
+        self.dispatcher.register(health_handlers.operations(self.readiness, self._cluster_health))
 
     async def _initialize(self) -> None:
         """Wait for the database, apply migrations, load state, register operations."""
         await db_engine.wait_and_create_database(self.settings.db)
         self.engine = db_engine.create_engine(self.settings.db)
-        await migrate.upgrade(self.engine)
         sessions = db_engine.session_factory(self.engine)
         throttle = LoginThrottle(
             self.clock, self.settings.login_max_failures, self.settings.login_lockout_seconds
         )
         users = UsersService(sessions, Hasher(self.settings.bcrypt_rounds), self.clock, throttle)
-        await users.load()
+        account = AccountService(sessions)
+        # The nodes of a cluster start one at a time: the first creates what all share.
+        async with init_lock.held(self.engine, self.settings.db.wait_seconds):
+            await migrate.upgrade(self.engine)
+            await users.load()
+            await account.load()
         self.dispatcher.register(users_handlers.operations(users))
         self.dispatcher.register(auth_handlers.operations(SigningKeyService(sessions)))
         app_settings = SettingsService(sessions, require_https=self.settings.webhook_require_https)
@@ -133,19 +139,35 @@ class CoreApp:
         await self.media.load()
         self.dispatcher.register(media_handlers.operations(self.media))
         self.dispatcher.set_authorizer(users.authorize)
-        account = AccountService(sessions)
-        await account.load()
         self.dispatcher.register(account_handlers.operations(account))
         support = SupportService(
             self.settings, self.engine, self.readiness, account, self.clock, dict(os.environ)
         )
         self.dispatcher.register(support_handlers.operations(support))
+        credentials = account.credentials
+        if self.settings.cluster.enabled:
+            self.cluster = ClusterNode(
+                self.settings.cluster,
+                sessions,
+                self.clock,
+                self.readiness,
+                intervals=lambda: (
+                    app_settings.application().heartbeat_interval,
+                    app_settings.application().unhealthy_interval,
+                ),
+                shard_count=lambda: account.shards,
+            )
+            cluster = self.cluster
+
+            async def credentials() -> dict[str, Any] | None:
+                return await cluster.credentials(await account.credentials())
+
         self.link = account.link = NetworkLink(
             self.settings.network_host,
             self.settings.network_port,
             client_id=account.client_id,
             readiness=self.readiness,
-            credentials=account.credentials,
+            credentials=credentials,
             forget=account.forget,
             handler=self._network_request,
             min_backoff=self.settings.reconnect_min_seconds,
@@ -255,15 +277,78 @@ class CoreApp:
             media_retention_days=self.settings.media_retention_days,
         )
         self.dispatcher.register(services_handlers.operations(self.gc))
-        self.gc.start()
-        self.webhooks.start()
         self.webhook_notices.start()
         await self.messages.recipients.load()  # the wa_ids a ``to`` names (spec §7.1)
-        await self.messages.requeue_unsent()
         self.outbound.start()
         registered = account.registration is not None
+        if self.cluster is not None:
+            self._join_cluster(self.cluster, account, users, app_settings, providers, webhook_ca)
+            self.readiness.move(Phase.DISCONNECTED if registered else Phase.UNREGISTERED)
+            self.cluster.start()
+            return
+        self.gc.start()
+        self.webhooks.start()
+        await self.messages.requeue_unsent()
         self.readiness.move(Phase.CONNECTING if registered else Phase.UNREGISTERED)
         self.link.start()
+
+    def _join_cluster(
+        self,
+        cluster: ClusterNode,
+        account: AccountService,
+        users: UsersService,
+        app_settings: SettingsService,
+        providers: MediaProvidersService,
+        webhook_ca: WebhookCaService,
+    ) -> None:
+        """Wire this coreapp's duties to its role in the cluster (coreapp/cluster.py)."""
+        link, messages, webhooks, gc = self.link, self.messages, self.webhooks, self.gc
+        assert link is not None and messages is not None
+        assert webhooks is not None and gc is not None
+        self.dispatcher.gate = cluster
+
+        async def reload() -> None:
+            was_registered = account.registration is not None
+            await users.load()
+            await app_settings.load()
+            await providers.load()
+            await account.load()
+            await webhook_ca.load()
+            webhooks.use_tls(webhook_ca.context)
+            if not was_registered and account.registration is not None:
+                await link.login()  # the primary master registered the number
+
+        def become_primary() -> None:
+            webhooks.start()  # the primary master delivers the whole outbox
+            gc.start()
+
+        async def stop_primary() -> None:
+            await webhooks.stop()
+            await gc.stop()
+
+        async def takeover(serves: Callable[[str], bool]) -> None:
+            # What the last owner of the shard accepted and did not hand over goes now.
+            handed = await messages.requeue_unsent(serves)
+            if handed:
+                log.info("handing over %d accepted message(s) of the shard", handed)
+
+        cluster.reload = reload
+        cluster.become_primary = become_primary
+        cluster.stop_primary = stop_primary
+        cluster.takeover = takeover
+        cluster.start_link = link.start
+        cluster.stop_link = link.stop
+
+    def _cluster_health(self) -> Awaitable[dict[str, Any]] | None:
+        """The cluster's ``/v1/health`` (None for a single coreapp)."""
+        if not self.settings.cluster.enabled:
+            return None
+        if self.cluster is not None:
+            return self.cluster.health()
+        role = "secondary_master" if self.settings.cluster.master else "coreapp"
+        return _value(
+            {self.settings.cluster.node_id: {"gateway_status": "uninitialized", "role": role}}
+        )
 
     def webhooks_kick(self) -> None:
         """Tell the webhook dispatcher to look again (settings changed)."""
@@ -301,6 +386,8 @@ class CoreApp:
         """Drain requests and release the database."""
         if self.readiness.phase is not Phase.STOPPING:
             self.readiness.move(Phase.STOPPING)
+        if self.cluster is not None:
+            await self.cluster.stop()  # leaves the cluster: the lease goes at once
         if self.link is not None:
             await self.link.stop()
         await self.server.stop()
@@ -331,3 +418,7 @@ class CoreApp:
                 async with asyncio.timeout(DISPOSE_SECONDS):
                     await self.engine.dispose()
         log.info("coreapp stopped")
+
+
+async def _value(value: dict[str, Any]) -> dict[str, Any]:
+    return value

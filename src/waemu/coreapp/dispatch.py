@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from waemu.coreapp.principal import Access, Principal
 from waemu.coreapp.readiness import Readiness
@@ -18,6 +18,16 @@ Handler = Callable[[dict[str, Any], Principal | None], Awaitable[Any]]
 Authorizer = Callable[[Principal | None, Access], None]
 # Told of every answered operation: name, arguments, "ok" or the error code, perf_counter start.
 Observer = Callable[[str, Any, str, float], None]
+
+
+class Gate(Protocol):
+    """Which operations this node answers (a cluster node: coreapp/cluster.py)."""
+
+    def check(self, op: str, args: dict[str, Any]) -> None:
+        """Raise the ApiError of a node that does not answer ``op``."""
+
+    def answered(self, op: str) -> None:
+        """``op`` was answered without error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,7 @@ class Dispatcher:
         self._ops: dict[str, Operation] = {}
         self._authorize: Authorizer | None = None
         self.observe: Observer | None = None
+        self.gate: Gate | None = None
 
     def register(self, operations: Iterable[Operation]) -> None:
         """Add operations; a name may be registered once."""
@@ -64,6 +75,8 @@ class Dispatcher:
             self._observe(message, "1000", started)
             return {"i": call_id, "e": ApiError(1000, "Internal error in the coreapp").to_wire()}
         self._observe(message, "ok", started)
+        if self.gate is not None:
+            self.gate.answered(str(message.get("op")))
         return {"i": call_id, "r": result}
 
     def _observe(self, message: dict[str, Any], result: str, started: float) -> None:
@@ -89,6 +102,8 @@ class Dispatcher:
         args = message.get("a") or {}
         if not isinstance(args, dict):
             raise ApiError(1025, "Operation arguments must be an object")
+        if self.gate is not None:  # authenticated first, then sent to the right node
+            self.gate.check(op.name, args)
         return await op.handler(args, principal)
 
 

@@ -39,6 +39,9 @@ TRANSITIONS: frozenset[tuple[Phase, Phase]] = frozenset(
     {
         (Phase.UNINITIALIZED, Phase.UNREGISTERED),
         (Phase.UNINITIALIZED, Phase.CONNECTING),  # a registered number from before
+        # A cluster node without a shard waits, registered (docs/cluster.md).
+        (Phase.UNINITIALIZED, Phase.DISCONNECTED),
+        (Phase.UNREGISTERED, Phase.DISCONNECTED),
         (Phase.UNREGISTERED, Phase.CONNECTING),  # registration verified
         (Phase.CONNECTING, Phase.LOADING_TEMPLATES),  # logged in: startup step 1
         (Phase.LOADING_TEMPLATES, Phase.RECEIVING_OFFLINE),  # templates loaded: step 2

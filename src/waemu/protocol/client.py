@@ -11,13 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from waemu.background import stop_task
 from waemu.errors import ApiError
 from waemu.protocol.peer import Peer
 
 log = logging.getLogger(__name__)
+
+
+class CoreCalls(Protocol):
+    """What the webapp calls the coreapp with: one ``CoreClient``, or a ``ClusterClient``."""
+
+    @property
+    def in_flight(self) -> int: ...
+
+    async def call(
+        self,
+        op: str,
+        args: dict[str, Any] | None = None,
+        principal: dict[str, Any] | None = None,
+        wait: float | None = None,
+    ) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
+class Unreachable(ApiError):
+    """The coreapp could not be reached: the call was not sent (a cluster tries another)."""
 
 
 async def _no_requests(op: str, _args: dict[str, Any]) -> Any:
@@ -49,6 +70,10 @@ class CoreClient:
             f"Connection timed out. Please check if wacore is running: {self.host}:{self.port}",
         )
 
+    def _not_sent(self) -> Unreachable:
+        error = self._unreachable()
+        return Unreachable(error.code, error.details)
+
     @property
     def in_flight(self) -> int:
         """Calls to the coreapp waiting for their answer now."""
@@ -72,7 +97,7 @@ class CoreClient:
                     reader, writer = await asyncio.open_connection(self.host, self.port)
             except (OSError, TimeoutError) as exc:
                 log.warning("cannot reach coreapp at %s:%s: %s", self.host, self.port, exc)
-                raise self._unreachable() from None
+                raise self._not_sent() from None
             self._peer = Peer(reader, writer, _no_requests, name="coreapp")
             self._reader = asyncio.create_task(self._peer.run(), name="core-client-reader")
             return self._peer

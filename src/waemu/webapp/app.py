@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from waemu import api_docs
 from waemu.clock import Clock, SystemClock
-from waemu.protocol.client import CoreClient
+from waemu.protocol.client import CoreCalls, CoreClient
+from waemu.protocol.cluster_client import ClusterClient, MapSource
 from waemu.settings import Settings
 from waemu.webapp import errors, openapi_build
 from waemu.webapp.deps import Services
@@ -48,14 +49,27 @@ def framework_options() -> dict[str, Any]:
     return {}
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """Build the webapp for ``settings``."""
-    core = CoreClient(
-        settings.core_host,
-        settings.core_port,
-        call_timeout=settings.core_call_timeout,
-        connect_timeout=settings.core_connect_timeout,
-    )
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, cluster_map: MapSource | None = None
+) -> FastAPI:
+    """Build the webapp for ``settings``; in a cluster it sends each call where
+    ``cluster_map`` (read from the shared database by the caller) says."""
+    core: CoreCalls
+    if settings.cluster.enabled:
+        if cluster_map is None:
+            raise ValueError("a cluster's webapp needs the cluster map")
+        core = ClusterClient(
+            cluster_map,
+            call_timeout=settings.core_call_timeout,
+            connect_timeout=settings.core_connect_timeout,
+        )
+    else:
+        core = CoreClient(
+            settings.core_host,
+            settings.core_port,
+            call_timeout=settings.core_call_timeout,
+            connect_timeout=settings.core_connect_timeout,
+        )
     envelope = Envelope(settings.api_version)
     tokens = Tokens(SigningKeys(settings.jwt_key, core), clock or SystemClock())
 

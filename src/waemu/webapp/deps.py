@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from waemu.errors import forbidden, unauthorized
-from waemu.protocol.client import CoreClient
+from waemu.protocol.client import CoreCalls
 from waemu.settings import Settings
 from waemu.webapp import nul
 from waemu.webapp.envelope import Envelope
@@ -24,7 +24,7 @@ class Services:
     """Everything the routes share, built once per application."""
 
     settings: Settings
-    core: CoreClient
+    core: CoreCalls
     tokens: Tokens
     envelope: Envelope
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from waemu.gc_pauses import freeze_startup_objects
+from waemu.protocol.cluster_client import MapSource
 from waemu.settings import Settings
 from waemu.webapp.app import create_app
 from waemu.webapp.certificate import select_certificate
@@ -37,14 +38,14 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, cluster_map: MapSource | None = None) -> int:
     """Run the webapp until SIGINT/SIGTERM; returns the exit code."""
     ssl: dict[str, str] = {}
     if settings.web_tls:
         cert, key = select_certificate(settings)  # uploaded, else self-signed (spec §10.6)
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, cluster_map=cluster_map),
         host=settings.web_host,
         port=settings.web_port,
         loop="uvloop",

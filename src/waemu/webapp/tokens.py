@@ -16,7 +16,7 @@ from waemu import ids
 from waemu.clock import Clock
 from waemu.errors import unauthorized
 from waemu.protocol import ops
-from waemu.protocol.client import CoreClient
+from waemu.protocol.client import CoreCalls
 
 TOKEN_LIFETIME = timedelta(days=7)
 ALGORITHM = "HS256"
@@ -38,7 +38,7 @@ class IssuedToken:
 class SigningKeys:
     """``WA_WEB_JWT_CRYPTO_KEY``, or the key the coreapp generated and persisted."""
 
-    def __init__(self, configured: str | None, core: CoreClient) -> None:
+    def __init__(self, configured: str | None, core: CoreCalls) -> None:
         self._key = configured
         self._core = core
 

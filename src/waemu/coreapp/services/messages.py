@@ -145,14 +145,21 @@ class MessagesService:
     async def _flush_sends(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         await repo.insert_many(session, rows)
 
-    async def requeue_unsent(self) -> int:
-        """After a restart: hand accepted-but-unsent messages to the network again."""
+    async def requeue_unsent(self, serves: Callable[[str], bool] | None = None) -> int:
+        """After a restart, or when a cluster node takes a shard: hand accepted-but-unsent
+        messages to the network again (those to the customers ``serves`` accepts)."""
         async with self.sessions() as session:
             rows = await repo.by_status(session, "out", st.ACCEPTED)
+        count = 0
         for row in rows:
+            # ``wa_id`` holds the digits of the ``to`` the send named: its shard's key.
+            if serves is not None and not serves(row.wa_id):
+                continue
+            message = {**orjson.loads(row.content), "id": row.id}
             self._remember(row.id, st.ACCEPTED)
-            self._dispatch({**orjson.loads(row.content), "id": row.id})
-        return len(rows)
+            self._dispatch(message)
+            count += 1
+        return count
 
     def _remember(self, message_id: str, status: str) -> None:
         if len(self._status) >= CACHE_LIMIT:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from waemu.storage.tables import ConfigRow
@@ -35,10 +36,20 @@ async def delete(session: AsyncSession, key: str) -> None:
 
 
 async def get_or_create(session: AsyncSession, key: str, make: Callable[[], str]) -> str:
-    """The string stored under ``key``; stores ``make()`` there first if there is none."""
+    """The string stored under ``key``; stores ``make()`` there first if there is none.
+
+    Two cluster nodes may both find nothing: the second insert fails and the first one's
+    value is the one both use."""
     stored = await get(session, key)
     if isinstance(stored, str):
         return stored
     created = make()
-    await put(session, key, created)
+    try:
+        async with session.begin_nested():
+            session.add(ConfigRow(key=key, value=orjson.dumps(created).decode()))
+    except IntegrityError:
+        winner = await get(session, key)
+        if isinstance(winner, str):
+            return winner
+        raise
     return created
