@@ -137,10 +137,13 @@ def _with_core_port(settings: Settings, port: int) -> Settings:
 class Process:
     """One emulator process started with the containers' command (``waemu <role>``)."""
 
-    def __init__(self, role: str, env: Mapping[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, role: str, env: Mapping[str, str], log_dir: Path, name: str | None = None
+    ) -> None:
         self.role = role
+        self.name = name or role  # several of one role in a cluster: master1, wacore2...
         self.env = {**os.environ, **FAST_ENV, **env}
-        self.log_path = log_dir / f"{role}.log"
+        self.log_path = log_dir / f"{self.name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

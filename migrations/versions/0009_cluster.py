@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("gateway_status", sa.String(16), nullable=False),
         sa.Column("started_at", DateTimeColumn, nullable=False),
         sa.Column("heartbeat_at", DateTimeColumn, nullable=False),
+        sa.Column("heartbeat_interval", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("node_id", name=op.f("pk_cluster_nodes")),
     )
     leases = op.create_table(

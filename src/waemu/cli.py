@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"waemu: configuration error: {exc}", file=sys.stderr)
         return 2
-    _configure_logging(args.command, settings.log_level)
+    # A cluster's nodes say which one is speaking (``coreapp master1``).
+    node = f" {settings.cluster.container_id}" if settings.cluster.enabled else ""
+    _configure_logging(f"{args.command}{node}", settings.log_level)
     if args.command == "run":
         from waemu.supervisor import supervise
 

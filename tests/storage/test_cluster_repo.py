@@ -71,7 +71,7 @@ async def test_heartbeats_write_one_row_per_node_and_silent_nodes_are_forgotten(
     database: AsyncEngine,
 ) -> None:
     def node(node_id: str, at: datetime, status: str = "connected") -> repo.Node:
-        return repo.Node(node_id, "coreapp", "10.0.0.1", 6250, "coreapp", status, T0, at)
+        return repo.Node(node_id, "coreapp", "10.0.0.1", 6250, "coreapp", status, T0, at, 5)
 
     async with database.begin() as conn, AsyncSession(bind=conn) as session:
         await repo.heartbeat(session, node("c1:a", T0))

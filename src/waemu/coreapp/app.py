@@ -172,6 +172,7 @@ class CoreApp:
             handler=self._network_request,
             min_backoff=self.settings.reconnect_min_seconds,
             max_backoff=self.settings.reconnect_max_seconds,
+            node=self.cluster.node_id if self.cluster is not None else None,
         )
         contacts = ContactsService(
             sessions, self.clock, account, wait_seconds=self.settings.contacts_wait_seconds
@@ -316,7 +317,12 @@ class CoreApp:
             await webhook_ca.load()
             webhooks.use_tls(webhook_ca.context)
             if not was_registered and account.registration is not None:
-                await link.login()  # the primary master registered the number
+                # The primary master registered the number: the shard holders log in, the
+                # others wait registered.
+                if cluster.shard is None:
+                    self.readiness.move_if_needed(Phase.DISCONNECTED)
+                else:
+                    await link.login()
 
         def become_primary() -> None:
             webhooks.start()  # the primary master delivers the whole outbox

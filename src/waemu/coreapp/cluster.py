@@ -157,7 +157,6 @@ class ClusterNode:
         async with self.sessions() as session:
             nodes = await repo.nodes(session)
             lease = await repo.lease(session)
-        silent = now - timedelta(seconds=unhealthy)
         primary = lease.holder if lease.expires_at >= now else None
         found: dict[str, dict[str, str]] = {}
         for node in nodes:
@@ -165,7 +164,7 @@ class ClusterNode:
                 role = COREAPP
             else:
                 role = PRIMARY_MASTER if node.node_id == primary else SECONDARY_MASTER
-            status = node.gateway_status if node.heartbeat_at >= silent else "disconnected"
+            status = node.gateway_status if node.alive(now, unhealthy) else "disconnected"
             found[node.node_id] = {"gateway_status": status, "role": role}
         found[self.node_id] = {"gateway_status": self.readiness.gateway_status, "role": self.role}
         return dict(sorted(found.items()))
@@ -182,17 +181,17 @@ class ClusterNode:
 
     async def tick(self) -> None:
         """One heartbeat: lease, own row, the map (primary), then what this node should do."""
-        _heartbeat, unhealthy = self.intervals()
+        heartbeat, unhealthy = self.intervals()
         now = self.clock.now()
         async with self.sessions.begin() as session:
             primary = False
             if self.settings.master:
-                until = now + timedelta(seconds=unhealthy)
+                until = now + timedelta(seconds=heartbeat + unhealthy)
                 primary = await repo.take_lease(session, self.node_id, now, until)
             if primary and self._changed:
                 self._changed = False
                 await repo.bump(session)
-            await repo.heartbeat(session, self._row(now, primary))
+            await repo.heartbeat(session, self._row(now, primary, heartbeat))
             if primary:
                 await self._assign(session, now, unhealthy)
             shards = await repo.shard_map(session)
@@ -203,7 +202,7 @@ class ClusterNode:
             self.config_version = version
         await self._apply(primary, shards)
 
-    def _row(self, now: datetime, primary: bool) -> repo.Node:
+    def _row(self, now: datetime, primary: bool, heartbeat: int) -> repo.Node:
         if not self.settings.master:
             role = COREAPP
         else:
@@ -217,16 +216,16 @@ class ClusterNode:
             gateway_status=self.readiness.gateway_status,
             started_at=self.started_at,
             heartbeat_at=now,
+            heartbeat_interval=heartbeat,
         )
 
     async def _assign(self, session: AsyncSession, now: datetime, unhealthy: int) -> None:
         """Give every shard to a live coreapp, keeping the owners that are still alive."""
-        silent = now - timedelta(seconds=unhealthy)
         await repo.forget_nodes(session, now - timedelta(seconds=unhealthy * FORGET_AFTER))
         live = [
             n.node_id
             for n in await repo.nodes(session)
-            if n.kind == COREAPP and n.heartbeat_at >= silent
+            if n.kind == COREAPP and n.alive(now, unhealthy)
         ]
         count = self.shard_count()
         current = await repo.shard_map(session)

@@ -53,10 +53,12 @@ class NetworkLink:
         min_backoff: float = 1.0,
         max_backoff: float = 30.0,
         connect_timeout: float = 3.0,
+        node: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.client_id = client_id
+        self.node = node  # a cluster node says who it is (the network's control API shows it)
         self.readiness = readiness
         self.credentials = credentials
         self.forget = forget
@@ -128,7 +130,10 @@ class NetworkLink:
             if peer is not None:
                 reader = asyncio.create_task(peer.run(), name="network-link-reader")
                 try:
-                    await peer.call("hello", {"client_id": self.client_id}, 10)
+                    hello = {"client_id": self.client_id}
+                    if self.node is not None:
+                        hello["node"] = self.node
+                    await peer.call("hello", hello, 10)
                     self._peer = peer
                     if await self._login(peer):
                         delay = self.min_backoff

@@ -20,7 +20,7 @@ from waemu.network.inbox_control import ChangeEvents
 from waemu.network.inbox_control import create_router as inbox_router
 from waemu.network.message_control import create_router as message_router
 from waemu.network.offline_control import create_router as offline_router
-from waemu.network.server import NetworkServer
+from waemu.network.server import NetworkServer, Session
 from waemu.network.stickers import create_router as sticker_router
 from waemu.network.template_control import create_router as template_router
 from waemu.network.webhook_control import create_router as webhook_router
@@ -57,9 +57,10 @@ class CertificateBody(_Body):
 
 
 class DropBody(_Body):
-    """Which connections to drop; all when ``wa_id`` is absent."""
+    """Which connections to drop: a number's, a cluster node's; all when both are absent."""
 
     wa_id: str | None = None
+    node: str | None = None
 
 
 class ResetBody(_Body):
@@ -76,6 +77,16 @@ class FlagBody(_Body):
     active: bool
 
 
+def session_json(session: Session) -> dict[str, Any]:
+    """A connection as ``GET /health`` shows it; a cluster node's with its node and shard."""
+    shown: dict[str, Any] = {"client_id": session.client_id, "wa_id": session.wa_id}
+    if session.node is not None:
+        shown["node"] = session.node
+    if session.shard is not None:
+        shown |= {"shard": session.shard, "shards": session.shards}
+    return shown
+
+
 def create_control_app(world: World, server: NetworkServer) -> FastAPI:
     """The control API for ``world`` and ``server``."""
     app = FastAPI(
@@ -86,10 +97,7 @@ def create_control_app(world: World, server: NetworkServer) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, Any]:
         """Liveness, sessions and outage state."""
-        return {
-            "sessions": [{"client_id": s.client_id, "wa_id": s.wa_id} for s in server.sessions],
-            "outage": server.outage,
-        }
+        return {"sessions": [session_json(s) for s in server.sessions], "outage": server.outage}
 
     @app.get("/customers")
     async def list_customers(
@@ -181,7 +189,8 @@ def create_control_app(world: World, server: NetworkServer) -> FastAPI:
     @app.post("/connections/drop")
     async def drop(body: DropBody | None = None) -> dict[str, Any]:
         """Close coreapp connections once; they reconnect by themselves."""
-        return {"dropped": server.drop(body.wa_id if body else None)}
+        found = body or DropBody()
+        return {"dropped": server.drop(found.wa_id, found.node)}
 
     @app.put("/outage")
     async def outage(body: FlagBody) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class Session:
         self.server = server
         self.peer: Peer | None = None
         self.client_id: str | None = None
+        self.node: str | None = None  # a cluster node's ``<hostname>:<container-id>`` (hello)
         self.wa_id: str | None = None  # set once logged in
         # A cluster's login: its shard (-1 the control shard) of ``shards``; None for one coreapp.
         self.shard: int | None = None
@@ -125,9 +126,14 @@ class NetworkServer:
         """Open sessions logged in as ``wa_id`` (one closed by a newer login is left out)."""
         return [s for s in self.sessions if s.wa_id == wa_id and s.open]
 
-    def drop(self, wa_id: str | None = None) -> int:
-        """Close the sessions of ``wa_id`` (all when None); returns how many."""
-        victims = [s for s in self.sessions if wa_id is None or s.wa_id == wa_id]
+    def drop(self, wa_id: str | None = None, node: str | None = None) -> int:
+        """Close the sessions of ``wa_id`` and of the cluster node ``node`` (all when both
+        are None); returns how many."""
+        victims = [
+            s
+            for s in self.sessions
+            if (wa_id is None or s.wa_id == wa_id) and (node is None or s.node == node)
+        ]
         for session in victims:
             if session.peer is not None:
                 session.peer.close()
@@ -168,4 +174,6 @@ class NetworkServer:
         if not isinstance(client_id, str) or not client_id:
             raise ApiError(1009, "hello needs a client_id")
         session.client_id = client_id
+        node = args.get("node")
+        session.node = node if isinstance(node, str) and node else None
         return {"network": "waemu"}

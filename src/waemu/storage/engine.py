@@ -99,6 +99,9 @@ async def wait_and_create_database(db: DatabaseSettings, *, clock: Any = time) -
         try:
             await _on_server(db, create, check)
             return
+        except sa.exc.IntegrityError:
+            # PostgreSQL: another node of a cluster created it between the check and ours.
+            return
         except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             if clock.monotonic() >= deadline:
                 raise DatabaseUnavailable(

@@ -281,10 +281,10 @@ def block_registration(active: bool = True) -> Call[bool]:
     return Call("PUT", "/registration/blocked", _field("blocked", bool), {"active": active})
 
 
-def drop_connections(wa_id: str | None = None) -> Call[int]:
-    """Close the coreapp connections of ``wa_id`` (every one when None) once; they
-    reconnect by themselves. How many were closed."""
-    body = {} if wa_id is None else {"wa_id": wa_id}
+def drop_connections(wa_id: str | None = None, node: str | None = None) -> Call[int]:
+    """Close the coreapp connections of ``wa_id`` and of the cluster node ``node`` (every
+    one when both are None) once; they reconnect by themselves. How many were closed."""
+    body = {key: value for key, value in (("wa_id", wa_id), ("node", node)) if value is not None}
     return Call("POST", "/connections/drop", _field("dropped", int), body)
 
 

@@ -19,10 +19,14 @@ class Model(BaseModel):
 
 
 class Session(Model):
-    """One coreapp connected to the network; ``wa_id`` once it logged in with a number."""
+    """One coreapp connected to the network; ``wa_id`` once it logged in with a number, and
+    for a cluster node its ``node`` key and the ``shard`` (-1: control) of ``shards`` it holds."""
 
     client_id: str | None
     wa_id: str | None
+    node: str | None = None
+    shard: int | None = None
+    shards: int | None = None
 
 
 class NetworkHealth(Model):

@@ -7,7 +7,7 @@ conditional UPDATE (held by me, or expired), so two masters can never both get i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +35,13 @@ class Node:
     gateway_status: str
     started_at: datetime
     heartbeat_at: datetime
+    heartbeat_interval: int
+
+    def alive(self, now: datetime, unhealthy_interval: int) -> bool:
+        """Whether the node's next heartbeat is at most ``unhealthy_interval`` late (spec
+        §13.3: a node that does not answer within it is unhealthy)."""
+        due = self.heartbeat_at + timedelta(seconds=self.heartbeat_interval)
+        return now <= due + timedelta(seconds=unhealthy_interval)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,7 @@ async def heartbeat(session: AsyncSession, node: Node) -> None:
         "gateway_status": node.gateway_status,
         "started_at": node.started_at,
         "heartbeat_at": node.heartbeat_at,
+        "heartbeat_interval": node.heartbeat_interval,
     }
     result = await session.execute(
         sa.update(NODES).where(NODES.c.node_id == node.node_id).values(**values)

@@ -24,6 +24,7 @@ class ClusterNodeRow(Base):
     gateway_status: Mapped[str] = mapped_column(sa.String(16))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    heartbeat_interval: Mapped[int] = mapped_column(sa.Integer)  # seconds to the next one
 
 
 class ClusterLeaseRow(Base):
