@@ -24,6 +24,9 @@ LEGAL = {
     *((phase, Phase.DISCONNECTED) for phase in LOGGED_IN),
     *((phase, Phase.CONNECTING) for phase in LOGGED_IN),
     (Phase.DISCONNECTED, Phase.CONNECTING),
+    # A cluster node without a shard waits registered (docs/cluster.md).
+    (Phase.UNINITIALIZED, Phase.DISCONNECTED),
+    (Phase.UNREGISTERED, Phase.DISCONNECTED),
     *((phase, Phase.UNREGISTERED) for phase in LINK),
     *((phase, Phase.STOPPING) for phase in Phase if phase is not Phase.STOPPING),
 }
