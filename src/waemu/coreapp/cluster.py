@@ -31,7 +31,6 @@ from waemu.background import stop_task, wait_event
 from waemu.clock import Clock
 from waemu.coreapp.readiness import LOGGED_IN, Phase, Readiness
 from waemu.errors import ApiError
-from waemu.protocol import ops
 from waemu.protocol.cluster_map import ANY_NODE, shard_key
 from waemu.protocol.shards import CONTROL_SHARD, shard_of
 from waemu.settings import ClusterSettings
@@ -46,12 +45,13 @@ COREAPP = "coreapp"
 FORGET_AFTER = 10
 LEAVE_SECONDS = 5.0  # a stop waits this long at most to take its row away
 # Operations that only read: answering them changes nothing the other nodes keep.
-READS = frozenset({ops.STATS_APP, ops.STATS_DB, ops.SUPPORT, ops.AUTH_CHECK, ops.SIGNING_KEY})
+# The areas whose state every node keeps in memory (what ``reload`` reads again).
+KEPT_IN_MEMORY = ("users.", "settings.", "account.", "certificates.webhooks_ca.")
 
 
 def changes_state(op: str) -> bool:
     """Whether answering ``op`` may change what the nodes keep in memory."""
-    return op not in READS and not op.endswith((".get", ".list", ".public"))
+    return op.startswith(KEPT_IN_MEMORY) and not op.endswith(".get")
 
 
 class ClusterNode:
@@ -127,7 +127,7 @@ class ClusterNode:
 
     def answered(self, op: str) -> None:
         """The dispatcher answered ``op`` without error: tell the others if it changed state."""
-        if self.primary and changes_state(op) and op not in ANY_NODE:
+        if self.primary and changes_state(op):
             self._changed = True
             self._wake.set()
 
