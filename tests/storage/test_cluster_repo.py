@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tests.databases import database_env
 from waemu.settings import Settings
 from waemu.storage import init_lock, migrate
 from waemu.storage.engine import create_engine, drop_database, wait_and_create_database
@@ -122,3 +125,15 @@ async def test_start_up_lock_lets_one_node_in_at_a_time(database: AsyncEngine, e
     await asyncio.gather(*(start(f"node{i}") for i in range(3)))
     if engine != "sqlite":  # one process per SQLite file: no lock to take
         assert overlaps == [False, False, False]
+
+
+async def test_nodes_creating_the_database_together_all_start(engine: str, tmp_path: Path) -> None:
+    db = Settings.from_env(database_env(engine, tmp_path)).db
+    try:
+        await asyncio.gather(*(wait_and_create_database(db) for _ in range(6)))
+        created = create_engine(db)
+        async with created.connect() as conn:
+            assert (await conn.execute(sa.text("SELECT 1"))).scalar() == 1
+        await created.dispose()
+    finally:
+        await drop_database(db)

@@ -98,9 +98,12 @@ class ClusterNode:
     @property
     def role(self) -> str:
         """This node's role as ``/v1/health`` shows it (spec §10.1)."""
+        return self._role(self.primary)
+
+    def _role(self, primary: bool) -> str:
         if not self.settings.master:
             return COREAPP
-        return PRIMARY_MASTER if self.primary else SECONDARY_MASTER
+        return PRIMARY_MASTER if primary else SECONDARY_MASTER
 
     async def credentials(self, base: dict[str, str] | None) -> dict[str, Any] | None:
         """The login of this node's shard: the registration plus ``shard``/``shards``."""
@@ -203,16 +206,12 @@ class ClusterNode:
         await self._apply(primary, shards)
 
     def _row(self, now: datetime, primary: bool, heartbeat: int) -> repo.Node:
-        if not self.settings.master:
-            role = COREAPP
-        else:
-            role = PRIMARY_MASTER if primary else SECONDARY_MASTER
         return repo.Node(
             node_id=self.node_id,
             kind=self.kind,
             host=self.settings.hostname,
             port=self.settings.port,
-            role=role,
+            role=self._role(primary),
             gateway_status=self.readiness.gateway_status,
             started_at=self.started_at,
             heartbeat_at=now,

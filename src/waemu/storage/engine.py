@@ -76,6 +76,15 @@ async def _on_server(db: DatabaseSettings, statements: list[str], check: str | N
         await engine.dispose()
 
 
+async def _exists(db: DatabaseSettings, check: str) -> bool:
+    engine = create_async_engine(_server_url(db), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(sa.text(check))).first() is not None
+    finally:
+        await engine.dispose()
+
+
 async def wait_and_create_database(db: DatabaseSettings, *, clock: Any = time) -> None:
     """Wait (at most ``wait_seconds``) for the server, then create the database if missing."""
     if db.engine == "SQLITE":
@@ -99,8 +108,12 @@ async def wait_and_create_database(db: DatabaseSettings, *, clock: Any = time) -
         try:
             await _on_server(db, create, check)
             return
-        except sa.exc.IntegrityError:
-            # PostgreSQL: another node of a cluster created it between the check and ours.
+        except (sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
+            # PostgreSQL: another node of a cluster created it between the check and ours
+            # ("already exists", or the unique index of pg_database while both insert).
+            if check is None or not await _exists(db, check):
+                raise
+            log.debug("database %s created by another node: %s", name, exc)
             return
         except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             if clock.monotonic() >= deadline:

@@ -10,6 +10,7 @@ import { message, preview, ticks } from "./render.js";
 
 const PAGE = 50;
 const LIVE_LIMIT = 300; // messages a chat following the newest keeps in the page
+const TICK_ORDER = { sent: 1, delivered: 2, read: 3 }; // a tick never goes back
 const path = (business, customer) =>
   `/conversations/${encodeURIComponent(business)}/${encodeURIComponent(customer)}`;
 
@@ -389,8 +390,14 @@ export class Chats {
     const page = await api.get(`${path(chat.business, chat.customer)}/messages?limit=${limit}`);
     if (this.chat !== chat) return;
     for (const entry of page.messages) {
-      if (chat.entries.has(entry.id)) this.place(entry);
-      else this.arrived(entry);
+      const known = chat.entries.get(entry.id);
+      if (!known) {
+        this.arrived(entry);
+        continue;
+      }
+      // A tick the stream brought while this page was on its way is newer than the page.
+      if ((TICK_ORDER[known.status] || 0) > (TICK_ORDER[entry.status] || 0)) entry.status = known.status;
+      this.place(entry);
     }
   }
 
