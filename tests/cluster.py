@@ -40,6 +40,7 @@ class Cluster:
             "WA_NETWORK_DATA_DIR": str(tmp_path / "network"),
             "WA_WEB_TLS": "0",
             "WA_CORE_CONNECT_TIMEOUT": "1",
+            "WA_LOG_LEVEL": "INFO",  # what the nodes decided is in the logs of a failure
         }
         core_ports = [free_port() for _ in range(2 + coreapps)]
         web_ports = [free_port(), free_port()]
@@ -85,7 +86,11 @@ class Cluster:
         drop_env_database(self.env)
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.log()[-3000:]}" for p in self.nodes.values())
+        lines = []
+        for process in self.nodes.values():
+            kept = [line for line in process.log().splitlines() if "waemu." in line]
+            lines += [f"--- {process.name}", *kept[-40:]]
+        return "\n".join(lines)
 
     # -- as the business and the customers ------------------------------------------------
 

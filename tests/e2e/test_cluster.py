@@ -111,9 +111,11 @@ def test_killed_shard_owner_hands_its_shard_over_without_losing_or_repeating(
         stop = threading.Event()
 
         def load(web: int) -> None:
+            count = 0
             while not stop.is_set():
                 for customer in (ON_SHARD_0, ON_SHARD_1):
-                    response = cluster.send(customer, web, f"load {len(accepted)}")
+                    count += 1
+                    response = cluster.send(customer, web, f"load {web}-{count}")
                     if response.status_code == 201:
                         accepted.append(
                             (customer, response.json()["messages"][0]["id"], time.monotonic())
@@ -150,15 +152,19 @@ def test_killed_shard_owner_hands_its_shard_over_without_losing_or_repeating(
             "every accepted message delivered",
         )
         for customer in (ON_SHARD_0, ON_SHARD_1):
-            mine = [i for c, i, _t in accepted if c == customer]
-            # What the phone shows of the load: each accepted message, once, and nothing else
-            # (a send accepted twice would show a second id).
-            on_phone = [
-                m["id"]
+            mine = {i for c, i, _t in accepted if c == customer}
+            shown = [
+                m
                 for m in cluster.phone(customer)
                 if m["direction"] == "to_customer" and m["text"]["body"].startswith("load")
             ]
-            assert sorted(on_phone) == sorted(mine)
+            # Each accepted message once; no send reached the customer twice (a second
+            # acceptance would show the same text under another id). A send whose answer the
+            # kill cut off may have been accepted and delivered without its 201.
+            assert mine <= {m["id"] for m in shown}
+            texts = Counter(m["text"]["body"] for m in shown)
+            assert max(texts.values()) == 1, texts.most_common(3)
+            assert len(shown) - len(mine) <= 2, "more than the sends cut off by the kill"
         health = cluster.health()
         assert health[f"127.0.0.1:{victim}"]["gateway_status"] == "disconnected"
         assert roles(health)[("coreapp", "connected")] == 2

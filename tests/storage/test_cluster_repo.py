@@ -137,3 +137,18 @@ async def test_nodes_creating_the_database_together_all_start(engine: str, tmp_p
         await created.dispose()
     finally:
         await drop_database(db)
+
+
+async def test_many_nodes_first_heartbeats_at_once_all_land(database: AsyncEngine) -> None:
+    async def beat(n: int) -> None:
+        node = repo.Node(
+            f"c{n}:x", "coreapp", "10.0.0.1", 6250, "coreapp", "unregistered", T0, T0, 1
+        )
+        async with database.begin() as conn, AsyncSession(bind=conn) as session:
+            await repo.heartbeat(session, node)
+            await repo.nodes(session)
+
+    for _ in range(3):  # the first beats insert, the next ones update
+        await asyncio.gather(*(beat(n) for n in range(8)))
+    async with database.connect() as conn, AsyncSession(bind=conn) as session:
+        assert len(await repo.nodes(session)) == 8

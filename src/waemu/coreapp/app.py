@@ -344,6 +344,9 @@ class CoreApp:
         cluster.takeover = takeover
         cluster.start_link = link.start
         cluster.stop_link = link.stop
+        cluster.control_ready = lambda: (
+            self.readiness.ready or (self.readiness.phase is Phase.UNREGISTERED and link.connected)
+        )
 
     def _cluster_health(self) -> Awaitable[dict[str, Any]] | None:
         """The cluster's ``/v1/health`` (None for a single coreapp)."""

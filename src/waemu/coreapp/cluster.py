@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,9 @@ COREAPP = "coreapp"
 # A node silent this many times ``unhealthy_interval`` leaves /v1/health.
 FORGET_AFTER = 10
 LEAVE_SECONDS = 5.0  # a stop waits this long at most to take its row away
+# A new primary master answers 1017 until it is logged in on the control shard, this long at
+# most (then calls that need the network answer 1011 themselves, as on one coreapp).
+TAKEOVER_SECONDS = 10.0
 # Operations that only read: answering them changes nothing the other nodes keep.
 # The areas whose state every node keeps in memory (what ``reload`` reads again).
 KEPT_IN_MEMORY = ("users.", "settings.", "account.", "certificates.webhooks_ca.")
@@ -80,6 +84,7 @@ class ClusterNode:
         self.login_shards = 1  # the shard count of that login
         self.config_version: int | None = None
         self._changed = False  # the primary changed state since its last heartbeat
+        self._primary_since: float | None = None  # when it became primary, until logged in
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # Wired by the coreapp: start and stop the network login, the primary's duties, and
@@ -90,6 +95,9 @@ class ClusterNode:
         self.stop_primary: Callable[[], Awaitable[None]] = _nothing
         self.reload: Callable[[], Awaitable[None]] = _nothing
         self.takeover: Callable[[Callable[[str], bool]], Awaitable[None]] = _nothing_for
+        # Whether the control shard's login can serve calls (logged in, or connected while
+        # the number is not registered yet).
+        self.control_ready: Callable[[], bool] = lambda: True
 
     @property
     def kind(self) -> str:
@@ -127,6 +135,17 @@ class ClusterNode:
                 raise ApiError(1018, f"{self.node_id} does not hold this recipient's shard")
         elif not self.primary:
             raise ApiError(1017, f"{self.node_id} is not the primary master")
+        elif self._taking_over():
+            # Not yet logged in on the control shard: the webapp tries again in a moment.
+            raise ApiError(1017, f"{self.node_id} is still taking over as primary master")
+
+    def _taking_over(self) -> bool:
+        """Whether this new primary is still logging in (at most ``TAKEOVER_SECONDS``)."""
+        if self.control_ready():
+            self._primary_since = None
+            return False
+        started = self._primary_since
+        return started is not None and time.monotonic() - started < TAKEOVER_SECONDS
 
     def answered(self, op: str) -> None:
         """The dispatcher answered ``op`` without error: tell the others if it changed state."""
@@ -200,8 +219,9 @@ class ClusterNode:
             shards = await repo.shard_map(session)
             version = await repo.counter(session)
         if version != self.config_version:
-            if self.config_version is not None:
-                await self.reload()
+            # Also at the first heartbeat: a change made while this node was starting (or
+            # while its first heartbeats failed) is not missed.
+            await self.reload()
             self.config_version = version
         await self._apply(primary, shards)
 
@@ -248,6 +268,7 @@ class ClusterNode:
             self.primary = primary
             if primary:
                 log.info("%s is the primary master", self.node_id)
+                self._primary_since = time.monotonic()
                 await self.reload()
                 self.become_primary()
             else:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from waemu.storage.tables import ClusterCounterRow, ClusterLeaseRow, ClusterNodeRow, ClusterShardRow
@@ -65,11 +66,19 @@ async def heartbeat(session: AsyncSession, node: Node) -> None:
         "heartbeat_at": node.heartbeat_at,
         "heartbeat_interval": node.heartbeat_interval,
     }
-    result = await session.execute(
-        sa.update(NODES).where(NODES.c.node_id == node.node_id).values(**values)
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        await session.execute(sa.insert(NODES).values(node_id=node.node_id, **values))
+    # One upsert statement: an UPDATE that finds nothing and then an INSERT would take gap
+    # locks on MySQL, and two nodes' first heartbeats would deadlock on them.
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect in ("mysql", "mariadb"):
+        insert = mysql.insert(NODES).values(node_id=node.node_id, **values)
+        statement = insert.on_duplicate_key_update(**values)
+    else:
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(NODES)
+        statement = insert.values(node_id=node.node_id, **values).on_conflict_do_update(
+            index_elements=[NODES.c.node_id], set_=values
+        )
+    await session.execute(statement)
 
 
 async def nodes(session: AsyncSession) -> list[Node]:
