@@ -5,7 +5,6 @@ and the start-up lock that lets one node at a time create the shared rows."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,25 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.databases import database_env
 from waemu.settings import Settings
-from waemu.storage import init_lock, migrate
+from waemu.storage import init_lock
 from waemu.storage.engine import create_engine, drop_database, wait_and_create_database
 from waemu.storage.repos import cluster as repo
 
 pytestmark = pytest.mark.timeout(60)
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def database(db_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
-    db = Settings.from_env(db_env).db
-    await wait_and_create_database(db)
-    created = create_engine(db)
-    await migrate.upgrade(created)
-    try:
-        yield created
-    finally:
-        await created.dispose()
-        await drop_database(db)
 
 
 async def take(database: AsyncEngine, holder: str, now: datetime) -> bool:

@@ -4,7 +4,6 @@ the prune points."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,25 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from waemu.settings import Settings
-from waemu.storage import migrate
-from waemu.storage.engine import create_engine, drop_database, wait_and_create_database
 from waemu.storage.repos import webhooks as repo
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def database(db_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
-    db = Settings.from_env(db_env).db
-    await wait_and_create_database(db)
-    created = create_engine(db)
-    await migrate.upgrade(created)
-    try:
-        yield created
-    finally:
-        await created.dispose()
-        await drop_database(db)
 
 
 def attempt(n: int) -> dict[str, Any]:
