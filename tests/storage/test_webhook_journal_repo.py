@@ -1,6 +1,6 @@
 """The delivery journal's repository on each engine: the attempts of a batch are written in
-one statement, and the journal keeps its last ``JOURNAL_LIMIT`` entries however the ids pass
-the prune points."""
+one statement, and the journal keeps its last ``JOURNAL_LIMIT`` entries whatever the size of
+the batches."""
 
 from __future__ import annotations
 
@@ -41,17 +41,16 @@ async def write(database: AsyncEngine, attempts: list[dict[str, Any]]) -> None:
         await repo.journal(session, attempts)
 
 
-async def test_journal_keeps_last_entries_when_batches_step_over_prune_points(
+async def test_journal_keeps_its_last_entries(
     database: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(repo, "JOURNAL_LIMIT", 10)
-    monkeypatch.setattr(repo, "PRUNE_EVERY", 4)
     written = 0
-    for size in (3, 3, 3, 5, 1, 7):  # ids 1..22: passes 4, 8, 12, 16, 20 inside batches
+    for size in (3, 3, 3, 5, 1, 7):  # ids 1..22
         await write(database, [attempt(written + i) for i in range(size)])
         written += size
-    ids = await journal_ids(database)
-    # Pruned last when the batch 16..22 passed 20: everything up to 22 - 10 went.
+        ids = await journal_ids(database)
+        assert ids == list(range(max(1, written - 9), written + 1))
     assert ids == list(range(13, 23))
 
 

@@ -37,12 +37,13 @@ pytestmark = pytest.mark.timeout(60)
 class Store:
     """A migrated database, its engine and a started writer on the writer's connection."""
 
-    def __init__(self, db: DatabaseSettings, engine: AsyncEngine) -> None:
+    def __init__(self, db: DatabaseSettings, engine: AsyncEngine, writes_only: bool) -> None:
         self.db = db
         self.engine = engine
         self.writes = writer_transactions(db, engine)
         self.writer = BatchWriter(session_factory(engine), begin=self.writes.begin)
-        self.writer.register("messages", self._flush)
+        # Write-only: on the servers, a script per batch (storage/server_writes.py).
+        self.writer.register("messages", self._flush, writes_only=writes_only)
 
     @staticmethod
     async def _flush(session: AsyncSession, rows: list[Any]) -> None:
@@ -53,13 +54,13 @@ class Store:
             return set((await conn.scalars(sa.text("SELECT id FROM messages"))).all())
 
 
-@pytest.fixture
-async def store(db_env: dict[str, str]) -> AsyncIterator[Store]:
+@pytest.fixture(params=[False, True], ids=["statements", "script"])
+async def store(db_env: dict[str, str], request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     db = Settings.from_env(db_env).db
     await wait_and_create_database(db)
     engine = create_engine(db)
     await migrate.upgrade(engine)
-    running = Store(db, engine)
+    running = Store(db, engine, writes_only=request.param)
     running.writes.start()
     running.writer.start()
     try:

@@ -73,6 +73,10 @@ from waemu.webhooks.dispatcher import Dispatcher as WebhookDispatcher
 from waemu.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+# How long receipts (and the rest of the writer's items but sends) wait to share a commit
+# on PostgreSQL and MySQL.
+RECEIPT_LINGER_SECONDS = 0.005
 # Closing the database pool waits for its connections; a dead server must not hold a stop.
 DISPOSE_SECONDS = 10.0
 
@@ -93,6 +97,8 @@ class CoreApp:
         self.contacts: ContactsService | None = None
         self.media: MediaService | None = None
         self.writer: BatchWriter | None = None
+        self.send_writes: SqliteWrites | ServerWrites | None = None
+        self.send_writer: BatchWriter | None = None
         self.outbound: OutboundQueue | None = None
         self.messages: MessagesService | None = None
         self.templates: TemplatesService | None = None
@@ -185,12 +191,26 @@ class CoreApp:
         # The writer's own connection: synchronous on SQLite, held on the servers.
         self.writes = db_engine.writer_transactions(self.settings.db, self.engine)
         self.writes.start()
-        self.writer = BatchWriter(sessions, begin=self.writes.begin)
+        # On the servers, sends commit on a connection of their own: a send waits for its
+        # own short transaction, not behind a batch of receipts (docs/performance.md). The
+        # lanes never touch the same rows: a message's receipts follow its committed send.
+        # Receipts and the rest then wait a few milliseconds for company: a commit costs
+        # the server more than the rows in it.
+        server = self.settings.db.engine != "SQLITE"
+        self.writer = BatchWriter(
+            sessions, begin=self.writes.begin, linger=RECEIPT_LINGER_SECONDS if server else 0.0
+        )
         self.writer.start()
+        sends = self.writer
+        if server:
+            self.send_writes = db_engine.writer_transactions(self.settings.db, self.engine)
+            self.send_writes.start()
+            sends = self.send_writer = BatchWriter(sessions, begin=self.send_writes.begin)
+            sends.start()
         self.outbound = OutboundQueue(self.readiness)
         self.outbound.link = self.link
         self.messages = MessagesService(
-            sessions, self.writer, self.clock, self.readiness, account, self.outbound
+            sessions, self.writer, self.clock, self.readiness, account, self.outbound, sends
         )
         self.dispatcher.register(messages_handlers.operations(self.messages))
         contacts.on_valid = self.messages.recipients.learn  # checked wa_ids are known (§7.1)
@@ -410,10 +430,12 @@ class CoreApp:
             await self.webhooks.stop()
         if self.webhook_notices is not None:
             await self.webhook_notices.stop()
-        if self.writer is not None:
-            await self.writer.stop()
-        if self.writes is not None:
-            await self.writes.stop()
+        for writer in (self.send_writer, self.writer):
+            if writer is not None:
+                await writer.stop()
+        for writes in (self.send_writes, self.writes):
+            if writes is not None:
+                await writes.stop()
         if self.media is not None:
             await self.media.close()
         if self.startup is not None:

@@ -29,8 +29,21 @@ Flusher = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 Begin = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
+# A batch this long or longer commits at once, without lingering.
+LINGER_BELOW = 32
+
+# The session's info key saying the running flusher is write-only: it reads nothing back
+# from its statements, so they may be queued and sent together at the commit
+# (storage/server_writes.py).
+WRITES_ONLY = "writes_only"
+
+
 class WriteFailed(RuntimeError):
     """The database refused an item."""
+
+
+class ConnectionLost(RuntimeError):
+    """The writer's connection broke during a transaction: nothing of it was written."""
 
 
 class BatchWriter:
@@ -41,20 +54,29 @@ class BatchWriter:
         sessions: async_sessionmaker[AsyncSession],
         max_batch: int = 1000,
         begin: Begin | None = None,
+        linger: float = 0.0,
     ) -> None:
         self.sessions = sessions
         self._begin: Begin = begin or sessions.begin
         self.max_batch = max_batch
+        # Seconds a small batch waits for company before it commits: at a low rate, items
+        # that arrive a few milliseconds apart then share a transaction instead of paying a
+        # commit each (under load the queue is long enough and nothing waits).
+        self.linger = linger
         self._flushers: dict[str, Flusher] = {}
+        self._writes_only: set[str] = set()
         self._queue: list[tuple[str, Any, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
 
-    def register(self, kind: str, flusher: Flusher) -> None:
-        """Say how items of ``kind`` are written."""
+    def register(self, kind: str, flusher: Flusher, *, writes_only: bool = False) -> None:
+        """Say how items of ``kind`` are written. ``writes_only``: the flusher uses no result
+        of its inserts, updates and deletes (it may still read with ``scalar``/``select``)."""
         self._flushers[kind] = flusher
+        if writes_only:
+            self._writes_only.add(kind)
 
     def start(self) -> None:
         """Start the writer task."""
@@ -83,6 +105,8 @@ class BatchWriter:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
+            if self.linger and len(self._queue) < LINGER_BELOW:
+                await asyncio.sleep(self.linger)
             self._wake.clear()
             while self._queue:
                 batch = self._queue[: self.max_batch]
@@ -97,8 +121,8 @@ class BatchWriter:
         try:
             try:
                 await self._transaction(grouped)
-            except sa.exc.DBAPIError as exc:
-                if not exc.connection_invalidated:
+            except (sa.exc.DBAPIError, ConnectionLost) as exc:
+                if isinstance(exc, sa.exc.DBAPIError) and not exc.connection_invalidated:
                     raise
                 # The server dropped the connection (a restart): nothing was written, so the
                 # batch runs again on a new one.
@@ -120,8 +144,11 @@ class BatchWriter:
 
     async def _transaction(self, grouped: dict[str, list[Any]]) -> None:
         async with self._begin() as session:
+            info = session.sync_session.info
             for kind, items in grouped.items():
+                info[WRITES_ONLY] = kind in self._writes_only
                 await self._flushers[kind](session, items)
+            info.pop(WRITES_ONLY, None)
         # Flushers may ask to be told once their rows are visible (the outbox wakes its
         # dispatcher this way).
         for callback in session.sync_session.info.pop("after_commit", []):

@@ -87,7 +87,7 @@ class Dispatcher:
     ) -> None:
         self.sessions = sessions
         self.writer = writer
-        writer.register("webhooks.outcome", self._flush_outcomes)
+        writer.register("webhooks.outcome", self._flush_outcomes, writes_only=True)
         self.clock = clock
         self.settings = settings
         self.timeout = timeout

@@ -81,9 +81,11 @@ class MessagesService:
         readiness: Readiness,
         account: AccountService,
         outbound: OutboundQueue,
+        send_writer: BatchWriter | None = None,
     ) -> None:
         self.sessions = sessions
         self.writer = writer
+        self.send_writer = send_writer or writer  # sends may have a lane of their own
         self.clock = clock
         self.readiness = readiness
         self.account = account
@@ -95,10 +97,10 @@ class MessagesService:
         self.recipients = Recipients(sessions)  # the wa_ids a ``to`` may name (spec §7.1)
         self._status: dict[str, str] = {}
         outbound.on_acks = self.record_statuses
-        writer.register("messages.out", self._flush_sends)
-        writer.register("messages.receipts", self._flush_receipts)
-        writer.register("messages.in", self._flush_inbound)
-        writer.register("messages.read", self._flush_reads)
+        self.send_writer.register("messages.out", self._flush_sends, writes_only=True)
+        writer.register("messages.receipts", self._flush_receipts, writes_only=True)
+        writer.register("messages.in", self._flush_inbound, writes_only=True)
+        writer.register("messages.read", self._flush_reads, writes_only=True)
 
     # -- sending -------------------------------------------------------------------------
 
@@ -130,7 +132,7 @@ class MessagesService:
             "created_at": now,
             "updated_at": now,
         }
-        await self.writer.add("messages.out", row)
+        await self.send_writer.add("messages.out", row)
         self._remember(message_id, st.ACCEPTED)
         self._dispatch({**message, "id": message_id})
         return {"id": message_id}

@@ -15,6 +15,16 @@ from waemu.storage.tables import MessageRow, MessageStatusRow
 MESSAGES: sa.Table = MessageRow.__table__  # type: ignore[assignment]
 STATUSES: sa.Table = MessageStatusRow.__table__  # type: ignore[assignment]
 
+# Built once: the writer keeps what it compiled of a statement it sees again
+# (storage/sql_script.py).
+_INSERT_MESSAGES = sa.insert(MESSAGES)
+_INSERT_STATUSES = sa.insert(STATUSES)
+# PostgreSQL: one statement of four arrays, whatever the number of rows.
+_SET_STATUSES_PG = sa.text(
+    "UPDATE messages SET status = v.s, updated_at = v.t, wa_id = COALESCE(v.w, messages.wa_id) "
+    "FROM unnest(CAST(:i AS VARCHAR[]), CAST(:s AS VARCHAR[]), CAST(:t AS TIMESTAMP[]), "
+    "CAST(:w AS VARCHAR[])) AS v (i, s, t, w) WHERE messages.id = v.i"
+)
 _SET_STATUS = (
     sa.update(MESSAGES)
     .where(MESSAGES.c.id == sa.bindparam("b_id"))
@@ -34,20 +44,23 @@ _SET_STATUS_AND_WA_ID = (
 async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Store new messages: dicts with every column of ``messages``."""
     if rows:
-        await session.execute(sa.insert(MESSAGES), rows)
+        await session.execute(_INSERT_MESSAGES, rows)
 
 
 async def log_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Record receipts: dicts with message_id, status, timestamp, detail."""
     if rows:
-        await session.execute(sa.insert(STATUSES), rows)
+        await session.execute(_INSERT_STATUSES, rows)
 
 
 async def set_many(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
     """Change current statuses: dicts with b_id, b_status, b_at (and b_wa_id)."""
-    if session.bind is not None and session.bind.dialect.name in ("mysql", "mariadb"):
-        # aiomysql runs an executemany UPDATE row by row; one CASE statement is one trip.
-        await _set_many_in_one_statement(session, changes)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    if dialect in ("mysql", "mariadb", "postgresql"):
+        # One statement for the whole batch: on MySQL aiomysql would run an executemany
+        # UPDATE row by row, and a script of one UPDATE per row costs PostgreSQL a parse and
+        # a plan for each (storage/sql_script.py).
+        await _set_many_in_one_statement(session, changes, postgres=dialect == "postgresql")
         return
     with_wa_id = [c for c in changes if "b_wa_id" in c]
     without = [c for c in changes if "b_wa_id" not in c]
@@ -57,31 +70,41 @@ async def set_many(session: AsyncSession, changes: list[dict[str, Any]]) -> None
         await session.execute(_SET_STATUS, without)
 
 
-async def _set_many_in_one_statement(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+async def _set_many_in_one_statement(
+    session: AsyncSession, changes: list[dict[str, Any]], *, postgres: bool
+) -> None:
     latest: dict[str, dict[str, Any]] = {}
     for change in changes:  # several receipts of one message in a batch: the last one wins
         latest[change["b_id"]] = {**latest.get(change["b_id"], {}), **change}
     if not latest:
         return
+    ids = list(latest)
+    statuses = [change["b_status"] for change in latest.values()]
+    # As UtcDateTime stores them: this plain SQL has no column types to convert them.
+    ats = [change["b_at"].astimezone(UTC).replace(tzinfo=None) for change in latest.values()]
+    wa_ids = [change.get("b_wa_id") for change in latest.values()]
+    if postgres:
+        await session.execute(_SET_STATUSES_PG, {"i": ids, "s": statuses, "t": ats, "w": wa_ids})
+        return
     # The driver's own SQL: the statement differs only by its number of rows, so building and
     # compiling an expression of literal values for every batch would cost more than the trip.
-    status, at, wa_id, ids = [], [], [], []
-    for message_id, change in latest.items():
-        status += [message_id, change["b_status"]]
-        at += [message_id, change["b_at"].astimezone(UTC).replace(tzinfo=None)]  # UtcDateTime
-        ids.append(message_id)
-        if "b_wa_id" in change:
-            wa_id += [message_id, change["b_wa_id"]]
-    sets = [
-        f"status = CASE id {'WHEN %s THEN %s ' * len(ids)}END",
-        f"updated_at = CASE id {'WHEN %s THEN %s ' * len(ids)}END",
-    ]
-    if wa_id:
-        sets.append(f"wa_id = CASE id {'WHEN %s THEN %s ' * (len(wa_id) // 2)}ELSE wa_id END")
-    places = ", ".join(["%s"] * len(ids))
-    sql = f"UPDATE {MESSAGES.name} SET {', '.join(sets)} WHERE id IN ({places})"  # noqa: S608
-    connection = await session.connection()
-    await connection.exec_driver_sql(sql, tuple(status + at + wa_id + ids))
+    status, at, wa_id = [], [], []
+    for n, message_id in enumerate(ids):
+        status += [message_id, statuses[n]]
+        at += [message_id, ats[n]]
+        wa_id += [message_id, wa_ids[n]]
+    when = "WHEN %s THEN %s " * len(ids)
+    sql = (
+        f"UPDATE {MESSAGES.name} SET status = CASE id {when}END, "  # noqa: S608
+        f"updated_at = CASE id {when}END, "
+        f"wa_id = CASE id {'WHEN %s THEN COALESCE(%s, wa_id) ' * len(ids)}END "
+        f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    # The writer's session queues it for its script (storage/server_writes.py).
+    run = getattr(session, "exec_driver_sql", None)
+    if run is None:
+        run = (await session.connection()).exec_driver_sql
+    await run(sql, tuple(status + at + wa_id + ids))
 
 
 async def current(session: AsyncSession, ids: Iterable[str]) -> dict[str, tuple[str, str]]:

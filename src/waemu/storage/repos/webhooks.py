@@ -13,8 +13,14 @@ from waemu.storage.tables import WebhookAttemptRow, WebhookRow
 OUTBOX: sa.Table = WebhookRow.__table__  # type: ignore[assignment]
 ATTEMPTS: sa.Table = WebhookAttemptRow.__table__  # type: ignore[assignment]
 JOURNAL_LIMIT = 10_000
-PRUNE_EVERY = 1_000  # journal entries between two prunes
 
+# Statements built once: the writer keeps what it compiled of them (storage/sql_script.py).
+_ENQUEUE = sa.insert(OUTBOX)
+_JOURNAL = sa.insert(ATTEMPTS)
+# Everything but the newest ``keep`` entries; through a derived table, which MySQL allows in
+# a DELETE from the same table, and in one statement, so a batch's writes read nothing back.
+_NEWEST = sa.select((sa.func.max(ATTEMPTS.c.id) - sa.bindparam("keep")).label("m")).subquery()
+_PRUNE = sa.delete(ATTEMPTS).where(ATTEMPTS.c.id <= sa.select(_NEWEST.c.m).scalar_subquery())
 _RETRY_LATER = (
     sa.update(OUTBOX)
     .where(OUTBOX.c.id == sa.bindparam("b_id"))
@@ -25,7 +31,7 @@ _RETRY_LATER = (
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Add notifications: dicts with kind, payload, created_at, next_attempt_at, attempts."""
     if rows:
-        await session.execute(sa.insert(OUTBOX), rows)
+        await session.execute(_ENQUEUE, rows)
 
 
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[Any]:
@@ -72,14 +78,12 @@ async def clear(session: AsyncSession) -> None:
 
 async def journal(session: AsyncSession, attempts: list[dict[str, Any]]) -> None:
     """Record POSTs (dicts with the columns of ``webhook_attempts``); keep the journal to its
-    last ``JOURNAL_LIMIT`` entries, pruned each time the ids pass a multiple of
-    ``PRUNE_EVERY``."""
+    last ``JOURNAL_LIMIT`` entries (the prune finds its first row to keep in the index, so it
+    costs a lookup when there is nothing to prune)."""
     if not attempts:
         return
-    await session.execute(sa.insert(ATTEMPTS), attempts)
-    newest = int(await session.scalar(sa.select(sa.func.max(ATTEMPTS.c.id))) or 0)
-    if newest // PRUNE_EVERY != (newest - len(attempts)) // PRUNE_EVERY:
-        await session.execute(sa.delete(ATTEMPTS).where(ATTEMPTS.c.id <= newest - JOURNAL_LIMIT))
+    await session.execute(_JOURNAL, attempts)
+    await session.execute(_PRUNE, {"keep": JOURNAL_LIMIT})
 
 
 async def recent_attempts(
