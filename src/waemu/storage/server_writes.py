@@ -43,7 +43,7 @@ def _plain_write(statement: Any) -> bool:
     if isinstance(statement, sa.Insert | sa.Update | sa.Delete):
         return not getattr(statement, "_returning", ())
     if isinstance(statement, sa.TextClause):
-        return statement.text.lstrip().upper().startswith(_WRITE_VERBS)
+        return statement.text.lstrip()[:6].upper().startswith(_WRITE_VERBS)
     return False
 
 
